@@ -1,0 +1,152 @@
+/**
+ * The agent's config (YAML or JSON, `kiln-agent run --config FILE`): strict, parsed once,
+ * defaults and units in names. It never holds credentials: the enrollment token is read at
+ * run time from a file, an environment variable, EC2 user-data or an SSM parameter.
+ */
+import { z } from 'zod';
+import { loadConfigFile } from '../lib/config.ts';
+
+const positiveMs = z.number().int().positive();
+
+/** Where the enrollment token comes from at run time (exactly one). */
+export const enrollmentTokenSourceSchema = z.union([
+  z.strictObject({ file: z.string().min(1) }),
+  z.strictObject({ env: z.string().min(1) }),
+  z.strictObject({ userData: z.strictObject({ key: z.string().default('kiln_enrollment_token') }) }),
+  z.strictObject({
+    ssmParameter: z.strictObject({
+      name: z.string().min(1),
+      endpoint: z.url().optional(),
+      region: z.string().optional(),
+    }),
+  }),
+]);
+
+/** Multiline grouping: a line matching `startPattern` starts a new event. */
+export const multilineSchema = z.strictObject({
+  startPattern: z.string().min(1),
+  /** Flush a group that got no new line for this long. Default 1000 ms. */
+  timeoutMs: positiveMs.default(1000),
+  /** Most lines in one event. Default 500. */
+  maxLines: z.number().int().positive().default(500),
+});
+
+/** Where an event's @timestamp comes from; read time when nothing matches. */
+export const timestampSchema = z.strictObject({
+  /** A regex whose first capture group is an ISO-8601 or RFC 3339 time. */
+  pattern: z.string().optional(),
+  /** For JSON lines: the field holding the time. */
+  jsonField: z.string().optional(),
+});
+
+/** One group of files to tail. */
+export const fileInputSchema = z.strictObject({
+  include: z.array(z.string().min(1)).min(1),
+  exclude: z.array(z.string()).default([]),
+  multiline: multilineSchema.optional(),
+  timestamp: timestampSchema.optional(),
+  /** Parse JSON lines into `kiln.json` (flattened). Default false. */
+  json: z.boolean().default(false),
+  /** Longer lines are truncated and flagged, never dropped. Default 1 MiB. */
+  maxLineBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+});
+
+/** The agent's whole config. */
+export const agentConfigSchema = z.strictObject({
+  collector: z.strictObject({
+    url: z.url(),
+    enrollmentToken: enrollmentTokenSourceSchema,
+    /** PEM CA for a collector with its own certificate authority. */
+    caFile: z.string().optional(),
+    /** Per-request timeout. Default 30 000 ms. */
+    requestTimeoutMs: positiveMs.default(30_000),
+  }),
+  /** Checkpoints, the instance token and the stat cache live here. Default /var/lib/kiln-agent. */
+  stateDir: z.string().default('/var/lib/kiln-agent'),
+  /** Overrides the instance id (otherwise IMDSv2, then the machine id). */
+  instanceId: z.string().optional(),
+  inputs: z
+    .strictObject({
+      files: z.array(fileInputSchema).default([]),
+      /** How often globs are re-expanded to find new files. Default 1000 ms. */
+      scanIntervalMs: positiveMs.default(1000),
+    })
+    .prefault({}),
+  shipping: z
+    .strictObject({
+      /** Flush a batch at this many events. Default 2000. */
+      batchMaxEvents: z.number().int().positive().default(2000),
+      /** Flush a batch at this many uncompressed bytes. Default 2 MiB. */
+      batchMaxBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(2 * 1024 * 1024),
+      /** Flush a non-empty batch after this long. Default 1000 ms. */
+      flushIntervalMs: positiveMs.default(1000),
+      /** Batches in flight at once. Default 2. */
+      maxInFlight: z.number().int().positive().default(2),
+      /** Events queued or in flight before sources wait (bounded memory). Default 20 000. */
+      maxQueuedEvents: z.number().int().positive().default(20_000),
+      /** Retry backoff. Defaults 500 ms base, 30 000 ms max. */
+      backoffBaseMs: positiveMs.default(500),
+      backoffMaxMs: positiveMs.default(30_000),
+    })
+    .prefault({}),
+  heartbeat: z
+    .strictObject({
+      /** Default 60 000 ms. */
+      intervalMs: positiveMs.default(60_000),
+    })
+    .prefault({}),
+  facts: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** EC2 instance metadata endpoint. Default http://169.254.169.254. */
+      imdsUrl: z.url().default('http://169.254.169.254'),
+      /** IMDS timeout per request; absent metadata is normal off-cloud. Default 1000 ms. */
+      imdsTimeoutMs: positiveMs.default(1000),
+      /** The manifest baked into the image. Default /etc/kiln/image.json. */
+      manifestPath: z.string().default('/etc/kiln/image.json'),
+      /** Re-check facts for changes this often. Default 300 000 ms. */
+      refreshIntervalMs: positiveMs.default(300_000),
+    })
+    .prefault({}),
+  drift: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** The baseline baked into the image. Default /etc/kiln/baseline.json. */
+      baselinePath: z.string().default('/etc/kiln/baseline.json'),
+      /** Full incremental check interval. Default 300 000 ms. */
+      intervalMs: positiveMs.default(300_000),
+      /** Also react to file-system events on watched roots. Default true. */
+      watch: z.boolean().default(true),
+      /** Hashing budget: bytes read per second. Default 32 MiB/s. */
+      maxReadBytesPerSecond: z
+        .number()
+        .int()
+        .positive()
+        .default(32 * 1024 * 1024),
+    })
+    .prefault({}),
+  shutdown: z
+    .strictObject({
+      /** On SIGTERM: read to EOF, ship, wait for acknowledgements up to this long. Default 20 000 ms. */
+      deadlineMs: positiveMs.default(20_000),
+    })
+    .prefault({}),
+});
+
+/** The parsed agent config. */
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+/** One file input, parsed. */
+export type FileInputConfig = z.output<typeof fileInputSchema>;
+
+/** Loads and validates the agent config file. */
+export function loadAgentConfig(file: string): AgentConfig {
+  return loadConfigFile(file, agentConfigSchema);
+}

@@ -1,0 +1,33 @@
+/**
+ * The contract between the agent's sources (file tail, boot facts, drift scanner, heartbeat)
+ * and the shipper. Sources never import the shipper: the runtime wires them by config.
+ */
+import type { WireEvent } from '../../lib/wire.ts';
+
+/**
+ * Where a source hands its events. `push` resolves once the event is queued; it waits while
+ * the queue is full, which is how backpressure reaches a source (a file tail stops reading).
+ * `onDurable` runs once the collector confirmed the event is durable in Elasticsearch; only
+ * then may the source advance its checkpoint.
+ */
+export interface EventSink {
+  push(event: WireEvent, onDurable: () => void): Promise<void>;
+}
+
+/** A producer of events. `start` returns quickly; `stop` is idempotent. */
+export interface Source {
+  readonly name: string;
+  start(sink: EventSink): Promise<void>;
+  /** On shutdown: produce everything still pending (e.g. read every file to its end). */
+  drain?(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The identity the agent runs as, resolved once at start. */
+export interface AgentIdentity {
+  instanceId: string;
+  hostname: string;
+  bootId: string;
+  imageId?: string;
+  bakeId?: string;
+}

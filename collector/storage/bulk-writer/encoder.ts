@@ -1,0 +1,43 @@
+/**
+ * Encodes `_bulk` request bodies (https://www.elastic.co/guide/en/elasticsearch/reference/current/docs-bulk.html).
+ * Always `create` with the event's deterministic id: a retried event is refused with 409 instead
+ * of being stored twice.
+ */
+
+/** One document to store. */
+export interface BulkItem {
+  /** Deterministic id (the event's `event.id`), used as `_id`. */
+  id: string;
+  /** Target index. */
+  index: string;
+  /** The document. */
+  doc: Record<string, unknown>;
+}
+
+/** The NDJSON body for `create` operations of these items (ends with a newline, as _bulk requires). */
+export function encodeBulkCreate(items: readonly BulkItem[]): string {
+  let body = '';
+  for (const item of items) {
+    body += `${JSON.stringify({ create: { _index: item.index, _id: item.id } })}\n${JSON.stringify(item.doc)}\n`;
+  }
+  return body;
+}
+
+/** Splits items into chunks whose encoded size stays under `maxBytes` (a single larger item goes alone). */
+export function chunkBySize(items: readonly BulkItem[], maxBytes: number): BulkItem[][] {
+  const chunks: BulkItem[][] = [];
+  let current: BulkItem[] = [];
+  let size = 0;
+  for (const item of items) {
+    const itemBytes = Buffer.byteLength(JSON.stringify(item.doc)) + item.id.length + item.index.length + 40;
+    if (current.length > 0 && size + itemBytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(item);
+    size += itemBytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

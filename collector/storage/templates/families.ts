@@ -1,0 +1,208 @@
+/**
+ * The mappings of each index family. Every family shares the ECS common fields and kiln's
+ * identity fields, and adds its own under `kiln.<family>` (ECS has no place for them).
+ */
+import type { IndexFamily } from '../../../lib/indices.ts';
+import {
+  bool,
+  date,
+  ecsCommon,
+  flattened,
+  integer,
+  keyword,
+  kilnIdentity,
+  long,
+  object,
+  type Properties,
+  storedOnly,
+  text,
+} from './ecs-fields.ts';
+
+const logsKiln: Properties = {
+  log: object({
+    fingerprint: keyword,
+    truncated: bool,
+    original_bytes: long,
+    multiline: bool,
+    lines: integer,
+    invalid_utf8: bool,
+  }),
+};
+
+const factsKiln: Properties = {
+  facts: object({
+    machine_id: keyword,
+    cpus: integer,
+    memory_bytes: long,
+    macs: keyword,
+    config_digest: keyword,
+    baked: bool,
+    lifecycle_state: keyword,
+    spot_action: keyword,
+    autoscaling_group: keyword,
+  }),
+  image: object({
+    name: keyword,
+    version: keyword,
+    parent: keyword,
+    built_at: date,
+    git_revision: keyword,
+    git_dirty: bool,
+    baseline_digest: keyword,
+    packages_digest: keyword,
+    bake_key: keyword,
+  }),
+};
+
+const driftKiln: Properties = {
+  drift: object({
+    change: keyword,
+    category: keyword,
+    path: keyword,
+    attribute: keyword,
+    before: keyword,
+    after: keyword,
+    detail: flattened,
+  }),
+};
+
+const lifecycleKiln: Properties = {
+  lifecycle: object({ phase: keyword, reason: keyword }),
+  completeness: object({
+    file: keyword,
+    bytes_shipped: long,
+    file_size: long,
+    complete: bool,
+  }),
+};
+
+const actionsKiln: Properties = {
+  decision: object({
+    id: keyword,
+    outcome: keyword,
+    trigger: keyword,
+    reason: keyword,
+    reason_text: text,
+    action: keyword,
+    policy: keyword,
+    dry_run: bool,
+    attempt: integer,
+    order: integer,
+    group: keyword,
+    instance_age_ms: long,
+  }),
+  action: object({
+    exit_code: integer,
+    output: storedOnly,
+    status_code: integer,
+    duration_ms: long,
+    successor: keyword,
+  }),
+};
+
+const deadletterKiln: Properties = {
+  deadletter: object({ index: keyword, status: integer }),
+};
+
+const registryKiln: Properties = {
+  first_seen: date,
+  last_seen: date,
+  status: keyword,
+  status_changed_at: date,
+  status_reason: keyword,
+  age_ms: long,
+  group: keyword,
+  role: keyword,
+  agent_config_digest: keyword,
+  image: object({ name: keyword, version: keyword }),
+  drift: object({
+    state: keyword,
+    first_at: date,
+    latest_at: date,
+    count: long,
+    latest_path: keyword,
+  }),
+  replacement: object({
+    decision_id: keyword,
+    requested_at: date,
+    successor: keyword,
+  }),
+  shutdown: object({ at: date, complete: bool }),
+};
+
+const bakesKiln: Properties = {
+  bake: object({
+    id: keyword,
+    key: keyword,
+    status: keyword,
+    started_at: date,
+    finished_at: date,
+    duration_ms: long,
+    template: keyword,
+    playbook: keyword,
+    source_image: keyword,
+    parent_bake: keyword,
+    artifacts: keyword,
+    image_name: keyword,
+    image_version: keyword,
+    git_revision: keyword,
+    git_dirty: bool,
+    packer_version: keyword,
+    ansible_version: keyword,
+    agent_version: keyword,
+    baseline_digest: keyword,
+    packages_digest: keyword,
+    failure_step: keyword,
+    failure_output: storedOnly,
+    inputs: flattened,
+    manifest: flattened,
+  }),
+};
+
+const tokensKiln: Properties = {
+  token: object({
+    hash: keyword,
+    type: keyword,
+    created_at: date,
+    expires_at: date,
+    revoked: bool,
+    revoked_at: date,
+    instance_id: keyword,
+    enrollment_id: keyword,
+    description: text,
+    uses: long,
+  }),
+};
+
+const familyKiln: Record<IndexFamily, Properties> = {
+  logs: logsKiln,
+  facts: factsKiln,
+  drift: driftKiln,
+  lifecycle: lifecycleKiln,
+  actions: actionsKiln,
+  deadletter: deadletterKiln,
+  registry: registryKiln,
+  bakes: bakesKiln,
+  tokens: tokensKiln,
+};
+
+/** The full `properties` of a family's mapping. */
+export function familyProperties(family: IndexFamily): Properties {
+  const properties: Properties = {
+    ...ecsCommon,
+    kiln: object({ ...kilnIdentity, ...familyKiln[family] }),
+  };
+  if (family === 'logs') {
+    properties.log = object({
+      file: object({ path: keyword }),
+      offset: long,
+      level: keyword,
+      logger: keyword,
+    });
+  }
+  if (family === 'drift') {
+    properties.file = object({ path: keyword });
+    properties.package = object({ name: keyword, version: keyword, architecture: keyword });
+  }
+  return properties;
+}

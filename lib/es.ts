@@ -1,0 +1,105 @@
+/**
+ * The Elasticsearch connection every part uses: the official client, configured once.
+ * The 8.x client talks to ES 8 and, through REST compatibility, to ES 9.
+ */
+import { readFileSync } from 'node:fs';
+import { Client, errors } from '@elastic/elasticsearch';
+import { EsUnavailableError, KilnError } from './errors.ts';
+
+/** How to reach Elasticsearch; credentials live only on the collector and the operator's machine. */
+export interface EsConnectionOptions {
+  /** Base URL, e.g. http://127.0.0.1:9200. */
+  url: string;
+  username?: string;
+  password?: string;
+  /** An API key (base64 `id:key`) instead of basic auth. */
+  apiKey?: string;
+  /** A PEM CA file for a cluster with its own certificate authority. */
+  caFile?: string;
+  /** Per-request timeout. Default 30 000 ms. */
+  requestTimeoutMs?: number;
+  /** Client-level retries on connection errors. Default 0: kiln's callers decide about retries. */
+  maxRetries?: number;
+}
+
+/** Connection options from `KILN_ES_*` environment variables and flags (flags win). */
+export function esOptionsFromEnv(
+  flags: { esUrl?: string; esUser?: string; esPassword?: string; esApiKey?: string; esCa?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): EsConnectionOptions {
+  const url = flags.esUrl ?? env.KILN_ES_URL ?? 'http://127.0.0.1:9200';
+  const options: EsConnectionOptions = { url };
+  const username = flags.esUser ?? env.KILN_ES_USERNAME;
+  const password = flags.esPassword ?? env.KILN_ES_PASSWORD;
+  const apiKey = flags.esApiKey ?? env.KILN_ES_API_KEY;
+  const caFile = flags.esCa ?? env.KILN_ES_CA;
+  if (username) options.username = username;
+  if (password) options.password = password;
+  if (apiKey) options.apiKey = apiKey;
+  if (caFile) options.caFile = caFile;
+  return options;
+}
+
+/** Creates the official client for these options. */
+export function createEsClient(options: EsConnectionOptions): Client {
+  let auth: { username: string; password: string } | { apiKey: string } | undefined;
+  if (options.apiKey) auth = { apiKey: options.apiKey };
+  else if (options.username) auth = { username: options.username, password: options.password ?? '' };
+  return new Client({
+    node: options.url,
+    ...(auth ? { auth } : {}),
+    ...(options.caFile ? { tls: { ca: readFileSync(options.caFile) } } : {}),
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    maxRetries: options.maxRetries ?? 0,
+    compression: false,
+  });
+}
+
+/** True when the error means "Elasticsearch is unreachable or overloaded; try later". */
+export function isTransientEsError(error: unknown): boolean {
+  if (error instanceof errors.ConnectionError || error instanceof errors.TimeoutError) return true;
+  if (error instanceof errors.NoLivingConnectionsError) return true;
+  if (error instanceof errors.ResponseError) {
+    const status = error.statusCode ?? 0;
+    return status === 429 || status >= 500;
+  }
+  return false;
+}
+
+/** The HTTP status of a client error, when it had one. */
+export function esStatusOf(error: unknown): number | undefined {
+  return error instanceof errors.ResponseError ? error.statusCode : undefined;
+}
+
+/**
+ * Wraps a client error into a KilnError a user can act on: unreachable/overloaded clusters become
+ * KILN_ERR_ES_UNAVAILABLE, refused credentials KILN_ERR_AUTH, the rest KILN_ERR_ES_REQUEST.
+ */
+export function wrapEsError(error: unknown, what: string, url?: string): KilnError {
+  if (error instanceof KilnError) return error;
+  const where = url ? ` at ${url}` : '';
+  if (isTransientEsError(error)) {
+    return new EsUnavailableError(
+      `${what} failed: Elasticsearch${where} is unavailable (${shortReason(error)}); check that it is running (kiln local-es status) and retry`,
+      { cause: error },
+    );
+  }
+  const status = esStatusOf(error);
+  if (status === 401 || status === 403) {
+    return new KilnError(
+      'KILN_ERR_AUTH',
+      `${what} failed: Elasticsearch${where} refused the credentials (HTTP ${status}); check KILN_ES_USERNAME/KILN_ES_PASSWORD or KILN_ES_API_KEY`,
+      { cause: error },
+    );
+  }
+  return new KilnError('KILN_ERR_ES_REQUEST', `${what} failed: ${shortReason(error)}`, { cause: error });
+}
+
+function shortReason(error: unknown): string {
+  if (error instanceof errors.ResponseError) {
+    const body = error.body as { error?: { type?: string; reason?: string } } | undefined;
+    const reason = body?.error?.reason ?? body?.error?.type;
+    return `HTTP ${error.statusCode}${reason ? `: ${reason}` : ''}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

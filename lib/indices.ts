@@ -1,0 +1,74 @@
+/**
+ * Names of kiln's indices. Event families are time-based (`<prefix>-<family>-YYYY.MM.DD`, UTC),
+ * state lives in single indices. The prefix (default `kiln`) lets several kiln installations,
+ * or test runs, share one cluster without touching each other.
+ */
+
+/** Time-based event families. */
+export const eventFamilies = ['logs', 'facts', 'drift', 'lifecycle', 'actions', 'deadletter'] as const;
+/** One of the time-based families. */
+export type EventFamily = (typeof eventFamilies)[number];
+
+/** Single-index state families. */
+export const stateFamilies = ['registry', 'bakes', 'tokens'] as const;
+/** One of the state families. */
+export type StateFamily = (typeof stateFamilies)[number];
+
+/** Every family. */
+export type IndexFamily = EventFamily | StateFamily;
+
+/** The default index prefix. */
+export const defaultIndexPrefix = 'kiln';
+
+/** Index name helpers for one prefix. */
+export interface IndexNames {
+  readonly prefix: string;
+  /** The daily index of a family for a timestamp (UTC day). */
+  daily(family: EventFamily, at: Date | number): string;
+  /** The single index of a state family. */
+  state(family: StateFamily): string;
+  /** The pattern covering a family's indices (`kiln-logs-*`, or `kiln-registry`). */
+  pattern(family: IndexFamily): string;
+}
+
+/** Builds the index names for a prefix; the prefix must be a valid lowercase index-name start. */
+export function indexNames(prefix: string = defaultIndexPrefix): IndexNames {
+  if (!/^[a-z0-9][a-z0-9_.-]*$/.test(prefix)) {
+    throw new Error(`invalid index prefix "${prefix}": lowercase letters, digits, "-", "_" or "." only`);
+  }
+  return {
+    prefix,
+    daily: (family, at) => `${prefix}-${family}-${utcDay(at)}`,
+    state: (family) => `${prefix}-${family}`,
+    pattern: (family) => (isStateFamily(family) ? `${prefix}-${family}` : `${prefix}-${family}-*`),
+  };
+}
+
+/** True for the single-index families. */
+export function isStateFamily(family: IndexFamily): family is StateFamily {
+  return (stateFamilies as readonly string[]).includes(family);
+}
+
+/** `YYYY.MM.DD` of a timestamp in UTC. */
+export function utcDay(at: Date | number): string {
+  const d = new Date(at);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}.${pad(d.getUTCMonth() + 1)}.${pad(d.getUTCDate())}`;
+}
+
+/** Parses the day of a daily index name of this prefix and family; undefined when it is not one. */
+export function parseDailyIndex(
+  name: string,
+  prefix: string,
+): { family: EventFamily; dayStartMs: number } | undefined {
+  for (const family of eventFamilies) {
+    const head = `${prefix}-${family}-`;
+    if (!name.startsWith(head)) continue;
+    const m = /^(\d{4})\.(\d{2})\.(\d{2})$/.exec(name.slice(head.length));
+    if (!m) return undefined;
+    const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+    if (utcDay(ms) !== name.slice(head.length)) return undefined;
+    return { family, dayStartMs: ms };
+  }
+  return undefined;
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what kiln's integration tests drive for real, when it is missing:
+# Java 17 + Maven + unzip (local Elasticsearch), packer + ansible-core + sshd (bake tests),
+# moto (AWS APIs). Debian packages via apt-get, moto via pip. Idempotent; needs root for apt.
+set -euo pipefail
+need_apt=()
+command -v java >/dev/null || need_apt+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || need_apt+=(maven)
+command -v unzip >/dev/null || need_apt+=(unzip)
+command -v packer >/dev/null || need_apt+=(packer)
+command -v ansible-playbook >/dev/null || need_apt+=(ansible-core)
+[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
+command -v ssh-keygen >/dev/null || need_apt+=(openssh-client)
+command -v rsync >/dev/null || need_apt+=(rsync)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "kiln: missing ${need_apt[*]}; install them (as root: apt-get install ${need_apt[*]})" >&2
+    exit 1
+  fi
+  echo "kiln: apt-get install ${need_apt[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+if ! python3 -c 'import moto.server' 2>/dev/null; then
+  echo "kiln: pip install moto[server]" >&2
+  python3 -m pip install -q 'moto[server]>=5'
+fi

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { chunkBySize, encodeBulkCreate } from '../../../../collector/storage/bulk-writer/encoder.ts';
+import { classifyBulkItems } from '../../../../collector/storage/bulk-writer/response.ts';
+
+describe('encodeBulkCreate', () => {
+  it('writes one create action with the deterministic id per document, newline-terminated', () => {
+    const body = encodeBulkCreate([
+      { id: 'a1', index: 'kiln-logs-2026.11.22', doc: { message: 'one' } },
+      { id: 'b2', index: 'kiln-logs-2026.11.22', doc: { message: 'two\nlines' } },
+    ]);
+    expect(body).toBe(
+      '{"create":{"_index":"kiln-logs-2026.11.22","_id":"a1"}}\n{"message":"one"}\n' +
+        '{"create":{"_index":"kiln-logs-2026.11.22","_id":"b2"}}\n{"message":"two\\nlines"}\n',
+    );
+  });
+});
+
+describe('chunkBySize', () => {
+  it('keeps chunks under the limit and never splits an item', () => {
+    const items = Array.from({ length: 10 }, (_, i) => ({
+      id: `${i}`,
+      index: 'i',
+      doc: { m: 'x'.repeat(100) },
+    }));
+    const chunks = chunkBySize(items, 400);
+    expect(chunks.map((c) => c.length)).toEqual([2, 2, 2, 2, 2]);
+    expect(chunkBySize([{ id: 'big', index: 'i', doc: { m: 'x'.repeat(1000) } }], 10)).toHaveLength(1);
+  });
+});
+
+describe('classifyBulkItems', () => {
+  it('reads each item: 201 stored, 409 duplicate, 429/5xx retryable, other 4xx rejected', () => {
+    const outcomes = classifyBulkItems([
+      { create: { status: 201 } },
+      { create: { status: 409, error: { type: 'version_conflict_engine_exception', reason: 'exists' } } },
+      { create: { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'queue full' } } },
+      {
+        create: {
+          status: 503,
+          error: { type: 'unavailable_shards_exception', reason: 'primary not active' },
+        },
+      },
+      {
+        create: {
+          status: 400,
+          error: {
+            type: 'document_parsing_exception',
+            reason: '[1:20] failed to parse field [log.offset] of type [long]',
+            caused_by: { type: 'illegal_argument_exception', reason: 'For input string: "abc"' },
+          },
+        },
+      },
+    ]);
+    expect(outcomes).toEqual([
+      { kind: 'stored' },
+      { kind: 'duplicate' },
+      { kind: 'retryable', reason: 'es_rejected_execution_exception: queue full' },
+      { kind: 'retryable', reason: 'unavailable_shards_exception: primary not active' },
+      {
+        kind: 'rejected',
+        status: 400,
+        errorType: 'document_parsing_exception',
+        reason:
+          'document_parsing_exception: [1:20] failed to parse field [log.offset] of type [long] (For input string: "abc")',
+      },
+    ]);
+  });
+});
