@@ -7,6 +7,7 @@ import { createEsClient } from '../../lib/es.ts';
 import { indexNames } from '../../lib/indices.ts';
 import { renderTable } from '../../lib/table.ts';
 import { action, esOptions, example, indexPrefix, printJson, withEsOptions } from '../cli-support.ts';
+import { registerCollectorRun } from './collector-run.ts';
 
 /** Registers the collector commands; `run` is added by the ingest module. */
 export function registerCollector(program: Command): Command {
@@ -66,6 +67,7 @@ export function registerCollector(program: Command): Command {
       }
     }),
   );
+  registerCollectorRun(group);
   return group;
 }
 
