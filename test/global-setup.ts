@@ -3,6 +3,7 @@
  * the whole test run, or uses the cluster in KILN_TEST_ES_URL when set. Tests read the URL
  * with `inject('esUrl')`.
  */
+import { spawnSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { startLocalEs, stopLocalEs } from '../lib/local-es/index.ts';
 
@@ -15,6 +16,9 @@ declare module 'vitest' {
 const instanceName = `vitest-${process.pid}`;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // End-to-end tests run the shipped single-file bundles, so build them first (esbuild: < 1 s).
+  const build = spawnSync(process.execPath, ['scripts/build.mjs'], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
   const external = process.env.KILN_TEST_ES_URL;
   if (external) {
     project.provide('esUrl', external.replace(/\/$/, ''));

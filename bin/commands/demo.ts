@@ -1,5 +1,31 @@
-/** Registers the `demo` commands (filled in by the issue that builds them). */
+/** `kiln demo`: the whole loop on one machine. */
 import type { Command } from 'commander';
+import { parseDurationMs } from '../../lib/duration.ts';
+import { action, example } from '../cli-support.ts';
+import { runDemo } from '../demo/run-demo.ts';
 
-/** Registers the demo commands on `program`. */
-export function registerDemo(_program: Command): void {}
+/** Registers `kiln demo`. */
+export function registerDemo(program: Command): void {
+  example(
+    program
+      .command('demo')
+      .description(
+        'run the whole loop here: local Elasticsearch, collector, two agents shipping real logs, drift, fleet state and policy plan',
+      )
+      .option('--duration <duration>', 'stop by itself after this long (default: run until Ctrl-C)')
+      .option('--warmup <duration>', 'how long to let data flow before the report', '20s')
+      .option('--keep-es', 'leave the demo Elasticsearch running afterwards (for Kibana or curl)'),
+    'kiln demo',
+    'kiln demo --duration 1m --keep-es',
+  ).action(
+    action(async (opts) => {
+      await runDemo({
+        ...(opts.duration ? { durationMs: parseDurationMs(opts.duration) } : {}),
+        warmupMs: parseDurationMs(opts.warmup),
+        keepEs: Boolean(opts.keepEs),
+        say: (line) => process.stdout.write(`${line}\n`),
+      });
+      return 0;
+    }),
+  );
+}

@@ -1,0 +1,116 @@
+/**
+ * A demo "image" per agent: a small tree standing for what was baked (an app config, a binary,
+ * a systemd unit), the manifest `/etc/kiln/image.json` a bake writes, the baseline captured
+ * from that tree with `kiln-agent baseline capture`, and the agent config (no credentials: the
+ * enrollment token is read from a file at run time).
+ */
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KilnError } from '../../lib/errors.ts';
+import { runKiln } from './processes.ts';
+
+/** A prepared demo agent. */
+export interface DemoAgent {
+  instanceId: string;
+  configFile: string;
+  /** Changes a baked file in place, as a hand-patch on a live server would. */
+  drift(): void;
+}
+
+/** Builds the demo image tree, manifest, baseline and agent config for one instance. */
+export function prepareDemoImage(
+  dir: string,
+  instanceId: string,
+  collectorUrl: string,
+  tokenFile: string,
+  files: unknown[],
+): DemoAgent {
+  const base = join(dir, instanceId);
+  const image = join(base, 'image');
+  for (const sub of ['etc/shop', 'opt/shop/bin', 'etc/kiln'])
+    mkdirSync(join(image, sub), { recursive: true });
+  const appConf = join(image, 'etc/shop/app.conf');
+  writeFileSync(appConf, 'listen = 0.0.0.0:8080\nworkers = 4\npayments_timeout_ms = 2000\n');
+  writeFileSync(join(image, 'opt/shop/bin/shop'), '#!/bin/sh\nexec node /opt/shop/server.js\n', {
+    mode: 0o755,
+  });
+  const manifest = join(image, 'etc/kiln/image.json');
+  writeFileSync(
+    manifest,
+    `${JSON.stringify(
+      {
+        bakeId: `bake-demo-${instanceId.endsWith('1') ? '0001' : '0002'}`,
+        bakeKey: 'demo',
+        imageName: 'shop-base',
+        imageVersion: '2026.11.22',
+        parentImage: 'debian-12-amd64',
+        builtAt: new Date(Date.now() - 3 * 86_400_000).toISOString(),
+        gitRevision: 'demo',
+        gitDirty: false,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  const baselineFile = join(image, 'etc/kiln/baseline.json');
+  const configFile = join(base, 'agent.yaml');
+  const config = {
+    collector: { url: collectorUrl, enrollmentToken: { file: tokenFile } },
+    stateDir: join(base, 'state'),
+    instanceId,
+    inputs: { files, scanIntervalMs: 1000 },
+    shipping: { flushIntervalMs: 500 },
+    heartbeat: { intervalMs: 5000 },
+    facts: { manifestPath: manifest, imdsTimeoutMs: 200 },
+    drift: {
+      baselinePath: baselineFile,
+      intervalMs: 5000,
+      roots: [join(image, 'etc/shop'), join(image, 'opt/shop')],
+    },
+    shutdown: { deadlineMs: 15_000 },
+  };
+  writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  const capture = runKiln('kiln-agent', [
+    'baseline',
+    'capture',
+    '--config',
+    configFile,
+    '--out',
+    baselineFile,
+  ]);
+  if (capture.code !== 0) {
+    throw new KilnError(
+      'KILN_ERR_BASELINE',
+      `capturing the demo baseline failed: ${capture.stderr.trim() || capture.stdout.trim()}`,
+    );
+  }
+  return {
+    instanceId,
+    configFile,
+    drift: () => appendFileSync(appConf, 'debug = true  # hand-patched on the live server\n'),
+  };
+}
+
+/** A dry-run policy for the demo: max age 1 day, replace on drift after 10 s, silence after 30 s. */
+export function writeDemoPolicy(dir: string): string {
+  const file = join(dir, 'policy.yaml');
+  writeFileSync(
+    file,
+    [
+      '# kiln demo policy: dry run, so nothing is replaced; every decision is still audited.',
+      'dryRun: true',
+      'maxAge: 1d',
+      'onDrift:',
+      '  action: replace',
+      '  gracePeriod: 10s',
+      'silence:',
+      '  after: 30s',
+      'safety:',
+      '  maxConcurrent: 1',
+      'actions:',
+      '  - type: notify',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}

@@ -1,0 +1,101 @@
+/** What the demo prints once data has flowed: counts, samples, indices, fleet, policy plan. */
+import type { Client } from '@elastic/elasticsearch';
+import type { IndexNames } from '../../lib/indices.ts';
+import { renderTable } from '../../lib/table.ts';
+import { runKiln } from './processes.ts';
+
+/** Inputs of the report. */
+export interface ReportContext {
+  client: Client;
+  names: IndexNames;
+  esUrl: string;
+  policyFile: string;
+  say: (line: string) => void;
+}
+
+/** Prints the report. */
+export async function printDemoReport({
+  client,
+  names,
+  esUrl,
+  policyFile,
+  say,
+}: ReportContext): Promise<void> {
+  await client.indices.refresh({ index: `${names.prefix}-*`, allow_no_indices: true });
+  const perFile = await client.search({
+    index: names.pattern('logs'),
+    size: 0,
+    aggs: {
+      files: {
+        terms: { field: 'log.file.path', size: 50 },
+        aggs: { instance: { terms: { field: 'cloud.instance.id', size: 1 } } },
+      },
+    },
+  });
+  const buckets = (
+    perFile.aggregations?.files as {
+      buckets: Array<{ key: string; doc_count: number; instance: { buckets: Array<{ key: string }> } }>;
+    }
+  ).buckets;
+  say('');
+  say('log events per file:');
+  say(
+    renderTable(
+      ['instance', 'file', 'events'],
+      buckets.map((b) => [b.instance.buckets[0]?.key ?? '', b.key, b.doc_count]),
+    ),
+  );
+
+  const sample = await client.search<Record<string, any>>({
+    index: names.pattern('logs'),
+    size: 3,
+    sort: [{ '@timestamp': 'desc' }],
+    query: { term: { 'cloud.instance.id': 'i-demo-shop-1' } },
+  });
+  say('');
+  say('latest documents from i-demo-shop-1 (as stored, abridged):');
+  for (const hit of sample.hits.hits) {
+    const d = hit._source!;
+    say(
+      `  ${JSON.stringify({
+        '@timestamp': d['@timestamp'],
+        message: String(d.message).slice(0, 100),
+        log: d.log,
+        host: { name: d.host?.name, boot: d.host?.boot },
+        cloud: d.cloud,
+        kiln: { kind: d.kiln?.kind, bake: d.kiln?.bake, log: d.kiln?.log },
+        event: { id: d.event?.id, ingested: d.event?.ingested },
+      })}`,
+    );
+  }
+
+  const indices = await client.cat.indices({
+    index: `${names.prefix}-*`,
+    format: 'json',
+    h: 'index,docs.count',
+    s: 'index',
+  });
+  say('');
+  say(
+    'Kibana-ready indices (data views: kiln-logs-*, kiln-facts-*, kiln-drift-*, kiln-actions-*, kiln-registry, kiln-bakes):',
+  );
+  say(
+    renderTable(
+      ['index', 'docs'],
+      (indices as Array<Record<string, string>>).map((i) => [i.index ?? '', Number(i['docs.count'] ?? 0)]),
+    ),
+  );
+
+  for (const [title, args] of [
+    ['fleet (kiln fleet):', ['fleet', '--es-url', esUrl]],
+    [
+      'policy plan (kiln policy plan, dry run: nothing is replaced):',
+      ['policy', 'plan', '--policy', policyFile, '--es-url', esUrl],
+    ],
+  ] as const) {
+    const result = runKiln('kiln', [...args]);
+    say('');
+    say(title);
+    say((result.stdout || result.stderr).trimEnd());
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * `kiln demo`: the whole loop on one machine. A local Elasticsearch, `kiln collector run`,
+ * two agents on this machine (one shipping the machine's real logs from /var/log, one a
+ * live demo application log; one of them drifts from its baked baseline), then what arrived:
+ * counts per file, sample documents, the fleet with drift and age flags, the policy plan.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setupStorage } from '../../collector/storage/setup.ts';
+import { TokenStore } from '../../collector/tokens/token-store.ts';
+import { createEsClient } from '../../lib/es.ts';
+import { indexNames } from '../../lib/indices.ts';
+import { freePort, kilnCacheDir, startLocalEs, stopLocalEs } from '../../lib/local-es/index.ts';
+import { startDemoLog } from './app-log.ts';
+import { prepareDemoImage, writeDemoPolicy } from './demo-image.ts';
+import { spawnKiln, stopChild } from './processes.ts';
+import { printDemoReport } from './report.ts';
+
+/** Options of `kiln demo`. */
+export interface DemoOptions {
+  /** Stop by itself after this long (default: run until Ctrl-C). */
+  durationMs?: number;
+  /** Keep the demo Elasticsearch running after the demo ends. Default false. */
+  keepEs: boolean;
+  /** Seconds to let data flow before the first report. Default 20 s. */
+  warmupMs: number;
+  say: (line: string) => void;
+}
+
+/** Runs the demo; resolves when it was stopped (Ctrl-C or the duration). */
+export async function runDemo(options: DemoOptions): Promise<void> {
+  const say = options.say;
+  process.once('SIGINT', () => stopRequested?.());
+  process.once('SIGTERM', () => stopRequested?.());
+  const dir = join(kilnCacheDir(), 'demo');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  const children: ChildProcess[] = [];
+  const stops: Array<() => void> = [];
+  let startedEs = false;
+  const cleanup = async () => {
+    for (const stop of stops) stop();
+    for (const child of children.reverse()) await stopChild(child);
+    if (startedEs && !options.keepEs) await stopLocalEs('demo');
+  };
+  try {
+    say('1/6 starting a local Elasticsearch (downloaded once through Maven, then cached)…');
+    const es = await startLocalEs({ name: 'demo', heap: '1g', fresh: true }, (m) => say(`    ${m}`));
+    startedEs = true;
+    say(`    Elasticsearch ${es.version} at ${es.url}`);
+
+    say('2/6 installing index templates and starting the collector…');
+    const client = createEsClient({ url: es.url });
+    const names = indexNames('kiln');
+    await setupStorage(client, names);
+    const port = await freePort();
+    const policyFile = writeDemoPolicy(dir);
+    const collector = spawnKiln(
+      'kiln',
+      [
+        'collector',
+        'run',
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--es-url',
+        es.url,
+        '--silence-after',
+        '30s',
+        '--policy',
+        policyFile,
+        '--policy-interval',
+        '10s',
+      ],
+      join(dir, 'collector.log'),
+    );
+    children.push(collector);
+    const collectorUrl = `http://127.0.0.1:${port}`;
+    await waitForReady(collectorUrl, collector, join(dir, 'collector.log'));
+    say(`    collector at ${collectorUrl} (log: ${join(dir, 'collector.log')})`);
+
+    say('3/6 creating an enrollment token and baking two demo "images" (manifest + baseline)…');
+    const { token } = await new TokenStore(client, names).createEnrollmentToken({
+      description: 'kiln demo',
+      ttlMs: 86_400_000,
+    });
+    const tokenFile = join(dir, 'enrollment-token');
+    writeFileSync(tokenFile, token, { mode: 0o600 });
+    const appLog = join(dir, 'logs', 'shop.log');
+    writeFileSync(appLog, '');
+    const agents = [
+      prepareDemoImage(dir, 'i-demo-web-1', collectorUrl, tokenFile, [
+        { include: ['/var/log/*.log', '/var/log/apt/*.log'], exclude: ['**/*.gz'] },
+      ]),
+      prepareDemoImage(dir, 'i-demo-shop-1', collectorUrl, tokenFile, [
+        {
+          include: [appLog],
+          multiline: { startPattern: '^(\\d{4}-|\\{)', timeoutMs: 500 },
+          timestamp: { jsonField: 'time', pattern: '^(\\S+Z) ' },
+        },
+      ]),
+    ];
+
+    say('4/6 starting two agents (kiln-agent run) and a live application log…');
+    stops.push(startDemoLog(appLog));
+    for (const agent of agents) {
+      children.push(
+        spawnKiln('kiln-agent', ['run', '--config', agent.configFile], join(dir, `${agent.instanceId}.log`)),
+      );
+    }
+    say(`    agents: ${agents.map((a) => a.instanceId).join(', ')} (logs in ${dir})`);
+
+    say(
+      `5/6 letting data flow for ${Math.round(options.warmupMs / 1000)} s, then drifting i-demo-shop-1 (a config file edited in place)…`,
+    );
+    await sleepOrStop(options.warmupMs / 2);
+    agents[1]!.drift();
+    await sleepOrStop(options.warmupMs / 2);
+
+    say('6/6 what arrived:');
+    await printDemoReport({ client, names, esUrl: es.url, policyFile, say });
+    await client.close();
+    say('');
+    say(
+      options.durationMs
+        ? 'stopping…'
+        : 'kiln demo is running: the agents keep shipping. Press Ctrl-C to stop everything it started.',
+    );
+    await waitForStop(options.durationMs);
+  } finally {
+    await cleanup();
+  }
+}
+
+async function waitForReady(url: string, child: ChildProcess, logFile: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(
+        `the collector exited: ${existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join(' | ') : ''}`,
+      );
+    }
+    if (
+      await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the collector did not become ready at ${url}`);
+}
+
+let stopRequested: (() => void) | undefined;
+const stopSignal = new Promise<void>((resolve) => {
+  stopRequested = resolve;
+});
+
+function sleepOrStop(ms: number): Promise<void> {
+  return Promise.race([new Promise<void>((r) => setTimeout(r, ms).unref()), stopSignal]);
+}
+
+function waitForStop(durationMs: number | undefined): Promise<void> {
+  if (durationMs) return sleepOrStop(durationMs);
+  return stopSignal;
+}
