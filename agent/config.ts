@@ -131,6 +131,18 @@ export const agentConfigSchema = z.strictObject({
         .int()
         .positive()
         .default(32 * 1024 * 1024),
+      /** Debounce of file-system events before an incremental check. Default 2000 ms. */
+      watchDebounceMs: positiveMs.default(2000),
+      /** Roots captured at bake time. Default /etc, /usr/bin, /usr/sbin, /usr/lib/systemd, /opt. */
+      roots: z
+        .array(z.string().startsWith('/'))
+        .default(['/etc', '/usr/bin', '/usr/sbin', '/usr/lib/systemd', '/opt']),
+      /** Roots captured in addition to `roots`. Default none. */
+      extraRoots: z.array(z.string().startsWith('/')).default([]),
+      /** Globs of expected changes, added to the built-in allowlist (host keys, machine-id, …). Default none. */
+      allowlist: z.array(z.string().min(1)).default([]),
+      /** The dpkg database directory (dpkg --admindir). Default /var/lib/dpkg. */
+      dpkgAdminDir: z.string().default('/var/lib/dpkg'),
     })
     .prefault({}),
   shutdown: z

@@ -47,7 +47,19 @@ export interface RegistryDocument {
     /** Auto Scaling group (or other replacement group) name. */
     group?: string;
     role?: string;
-    drift: { state: DriftState; first_at?: string; latest_at?: string; count: number; latest_path?: string };
+    drift: {
+      state: DriftState;
+      first_at?: string;
+      latest_at?: string;
+      count: number;
+      latest_path?: string;
+      /** Ids of the latest drift events counted (bounded), so a re-delivered event is not counted twice. */
+      recent_ids?: string[];
+    };
+    /** Digest of the agent's config, from the latest facts. */
+    agent_config_digest?: string;
+    /** False when the image has no kiln manifest (not baked by kiln). */
+    baked?: boolean;
     replacement?: { decision_id?: string; requested_at?: string; successor?: string };
     shutdown?: { at: string; complete: boolean };
   };

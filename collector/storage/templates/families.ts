@@ -121,7 +121,9 @@ const registryKiln: Properties = {
     latest_at: date,
     count: long,
     latest_path: keyword,
+    recent_ids: storedOnly,
   }),
+  baked: bool,
   replacement: object({
     decision_id: keyword,
     requested_at: date,

@@ -1,0 +1,53 @@
+/**
+ * The allowlist: changes expected on a fresh instance, never reported as drift. Entries are globs
+ * (picomatch, dotfiles included) matched against a path for files and authorized_keys, and against
+ * `<category>:<name>` for the rest (`user:admin`, `package:linux-image-*`, `unit:*.timer`).
+ * The allowlist is written into the baseline so a reader sees what is not watched.
+ */
+import picomatch from 'picomatch';
+import type { DriftCategory } from './types.ts';
+
+/** What changes on every fresh instance: identity, network, cloud-init output, logs and caches. */
+export const defaultAllowlist: readonly string[] = [
+  '/etc/ssh/ssh_host_*',
+  '/etc/machine-id',
+  '/var/lib/dbus/machine-id',
+  '/etc/hostname',
+  '/etc/hosts',
+  '/etc/resolv.conf',
+  '/etc/mtab',
+  '/etc/adjtime',
+  '/etc/ld.so.cache',
+  '/etc/.pwd.lock',
+  '/etc/*-',
+  '/etc/cloud/cloud-init.disabled',
+  '/etc/netplan/50-cloud-init.yaml',
+  '/etc/network/interfaces.d/50-cloud-init*',
+  '/etc/systemd/network/10-cloud-init-*',
+  '/etc/kiln/**',
+  '/var/lib/cloud/**',
+  '/var/log/**',
+  '/var/cache/**',
+  '/var/tmp/**',
+  '/tmp/**',
+  '/run/**',
+];
+
+/** The subject an allowlist glob is matched against. */
+export function allowlistSubject(category: DriftCategory, name: string): string {
+  return category === 'file' || category === 'authorized_keys' ? name : `${category}:${name}`;
+}
+
+/** A compiled allowlist. */
+export interface Allowlist {
+  readonly globs: readonly string[];
+  /** True when a difference of this category and path/name is expected. */
+  allows(category: DriftCategory, name: string): boolean;
+}
+
+/** Compiles the allowlist (defaults plus configured globs, de-duplicated, order kept). */
+export function compileAllowlist(globs: readonly string[]): Allowlist {
+  const unique = [...new Set(globs)];
+  const match = unique.length > 0 ? picomatch(unique, { dot: true }) : () => false;
+  return { globs: unique, allows: (category, name) => match(allowlistSubject(category, name)) };
+}

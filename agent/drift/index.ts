@@ -1,0 +1,174 @@
+/**
+ * The drift source: checks the instance against the baseline baked into its image at start,
+ * then every `drift.intervalMs` and shortly after file-system events on the watched roots
+ * (chokidar). Incremental (stat cache in the state directory), paced (read budget), and each
+ * new difference is sent once: it is remembered as sent when the collector confirmed it durable.
+ */
+import path from 'node:path';
+import { type FSWatcher, watch } from 'chokidar';
+import { describeError } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/log.ts';
+import { compileAllowlist } from '../baseline/allowlist.ts';
+import { checkBaseline, readBaselineFile } from '../baseline/capture.ts';
+import { realPathOf } from '../baseline/files.ts';
+import type { HashStats } from '../baseline/hash.ts';
+import type { Baseline } from '../baseline/types.ts';
+import type { AgentConfig } from '../config.ts';
+import type { AgentIdentity, EventSink, Source } from '../pipeline/source.ts';
+import { buildDriftEvent, differenceKey } from './event.ts';
+import { ReportedDifferences } from './reported.ts';
+import { PersistentHashCache } from './stat-cache.ts';
+import { createReadThrottle } from './throttle.ts';
+
+/** Options for tests and for checking a system under a directory prefix. */
+export interface DriftSourceOptions {
+  /** Directory prefix of the checked system. Default `/`. */
+  root?: string;
+  now?: () => number;
+}
+
+/** Raised inside a scan when the source stops, to abandon the rest of it. */
+const stoppedSignal = Symbol('stopped');
+
+/** Creates the drift source (the agent runtime wires it). */
+export function createDriftSource(
+  config: AgentConfig,
+  identity: AgentIdentity,
+  log: Logger,
+  options: DriftSourceOptions = {},
+): Source {
+  const root = options.root ?? '/';
+  const now = options.now ?? Date.now;
+  const settings = config.drift;
+  const cache = new PersistentHashCache(path.join(config.stateDir, 'drift-stat-cache.json'));
+  const reported = new ReportedDifferences(path.join(config.stateDir, 'drift-reported.json'));
+  const throttle = createReadThrottle({ bytesPerSecond: settings.maxReadBytesPerSecond });
+  const inFlight = new Set<string>();
+  let baseline: Baseline | undefined;
+  let sink: EventSink | undefined;
+  let interval: NodeJS.Timeout | undefined;
+  let debounce: NodeJS.Timeout | undefined;
+  let watcher: FSWatcher | undefined;
+  let scanning: Promise<void> | undefined;
+  let rescan = false;
+  let stopped = false;
+
+  const budget = {
+    take: (bytes: number) => {
+      if (stopped) throw stoppedSignal;
+      return throttle.take(bytes);
+    },
+  };
+
+  const scanOnce = async (reason: string) => {
+    if (!baseline || !sink) return;
+    const counters: HashStats = { hashed: 0, cached: 0, bytesRead: 0 };
+    const started = now();
+    const differences = await checkBaseline(baseline, {
+      root,
+      extraAllowlist: settings.allowlist,
+      dpkgAdminDir: realPathOf(root, settings.dpkgAdminDir),
+      cache,
+      budget,
+      counters,
+    });
+    await cache.save();
+    let sent = 0;
+    for (const d of differences) {
+      const key = differenceKey(d);
+      if (stopped) return;
+      if (reported.has(key) || inFlight.has(key)) continue;
+      inFlight.add(key);
+      sent++;
+      await sink.push(buildDriftEvent(d, identity, baseline.digest, now()), () => {
+        void reported.add(key).finally(() => inFlight.delete(key));
+      });
+    }
+    log.debug('drift check done', {
+      reason,
+      differences: differences.length,
+      sent,
+      hashed: counters.hashed,
+      cached: counters.cached,
+      duration_ms: now() - started,
+    });
+  };
+
+  /** Runs a scan, or queues one more if a scan is running (never two at once). */
+  const scan = (reason: string) => {
+    if (stopped) return;
+    if (scanning) {
+      rescan = true;
+      return;
+    }
+    scanning = scanOnce(reason)
+      .catch((error) => {
+        if (error !== stoppedSignal)
+          log.warn('drift check failed; will retry', { error: describeError(error) });
+      })
+      .finally(() => {
+        scanning = undefined;
+        if (rescan && !stopped) {
+          rescan = false;
+          scan('queued');
+        }
+      });
+  };
+
+  const scheduleSoon = () => {
+    if (debounce || stopped) return;
+    debounce = setTimeout(() => {
+      debounce = undefined;
+      scan('file-system event');
+    }, settings.watchDebounceMs);
+    debounce.unref();
+  };
+
+  const startWatching = (loaded: Baseline) => {
+    const allowlist = compileAllowlist([...loaded.allowlist, ...settings.allowlist]);
+    const logicalOf = (real: string) => (root === '/' ? real : real.slice(path.resolve(root).length) || '/');
+    const targets = loaded.roots.map((r) => realPathOf(root, r));
+    targets.push(path.join(realPathOf(root, settings.dpkgAdminDir), 'status'));
+    watcher = watch(targets, {
+      ignoreInitial: true,
+      followSymlinks: false,
+      ignorePermissionErrors: true,
+      ignored: (p: string) => allowlist.allows('file', logicalOf(p)),
+    });
+    watcher.on('all', scheduleSoon);
+    watcher.on('error', (error) => log.warn('watching for drift failed', { error: describeError(error) }));
+  };
+
+  return {
+    name: 'drift',
+    async start(eventSink) {
+      if (!settings.enabled || sink || stopped) return;
+      sink = eventSink;
+      const file = realPathOf(root, settings.baselinePath);
+      try {
+        baseline = await readBaselineFile(file);
+      } catch (error) {
+        log.warn('drift detection is off: no usable baseline (image not baked by kiln?)', {
+          error: describeError(error),
+        });
+        return;
+      }
+      await Promise.all([cache.load(), reported.load(baseline.digest)]);
+      scan('start');
+      interval = setInterval(() => scan('interval'), settings.intervalMs);
+      interval.unref();
+      if (settings.watch) startWatching(baseline);
+    },
+    async stop() {
+      stopped = true;
+      if (interval) clearInterval(interval);
+      if (debounce) clearTimeout(debounce);
+      interval = undefined;
+      debounce = undefined;
+      const closing = watcher?.close();
+      watcher = undefined;
+      await closing;
+      await scanning;
+    },
+  };
+}
