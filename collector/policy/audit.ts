@@ -1,0 +1,130 @@
+/**
+ * The action audit: every decision (taken, deferred, skipped, dry, failed, escalated, completed)
+ * becomes a document in the daily `actions` index with its reason, in ECS (`event.*`,
+ * `cloud.instance.id`) plus `kiln.decision.*` and `kiln.action.*`. Each document id is
+ * deterministic and written with `op_type: create`, so several collectors write it once.
+ */
+import type { Client } from '@elastic/elasticsearch';
+import { esStatusOf, wrapEsError } from '../../lib/es.ts';
+import type { RegistryDocument } from '../../lib/fleet.ts';
+import type { ActionResult } from '../actions/action.ts';
+import type { Decision } from './planner.ts';
+
+/** What an audit record says happened. */
+export type AuditOutcome = 'taken' | 'deferred' | 'skipped' | 'dry' | 'failed' | 'escalated' | 'completed';
+
+/** Everything an audit record is built from. */
+export interface AuditInput {
+  decision: Decision;
+  outcome: AuditOutcome;
+  policyName: string;
+  collectorId: string;
+  dryRun: boolean;
+  atMs: number;
+  instance?: RegistryDocument;
+  attempt?: number;
+  result?: ActionResult;
+  /** Overrides the decision's sentence (failures, escalations, successors). */
+  reasonText?: string;
+  successor?: string;
+}
+
+/** The id of an audit record: the decision id for `taken`, a suffixed id for everything else. */
+export function auditId(decisionId: string, suffix?: string): string {
+  return suffix ? `${decisionId}.${suffix}` : decisionId;
+}
+
+function eventOutcome(input: AuditInput): 'success' | 'failure' | 'unknown' {
+  if (input.outcome === 'failed' || input.outcome === 'escalated') return 'failure';
+  if (input.outcome === 'completed') return 'success';
+  if (input.result) return input.result.ok ? 'success' : 'failure';
+  return 'unknown';
+}
+
+/** Builds the audit document (pure). */
+export function auditDocument(input: AuditInput): Record<string, unknown> {
+  const { decision, instance, result } = input;
+  const text = input.reasonText ?? decision.reasonText;
+  const verb = decision.kind === 'notify' ? 'notify about' : 'replace';
+  const dry = input.dryRun ? ' (dry run)' : '';
+  const action: Record<string, unknown> = { type: decision.action };
+  if (decision.warning) action.warning = decision.warning;
+  if (input.successor) action.successor = input.successor;
+  if (result) {
+    action.duration_ms = result.durationMs;
+    if (result.exitCode !== undefined) action.exit_code = result.exitCode;
+    if (result.statusCode !== undefined) action.status_code = result.statusCode;
+    if (result.output !== undefined) action.output = result.output;
+    if (result.error) action.error = result.error;
+    if (result.delivery) action.delivery = result.delivery;
+    if (result.detail) action.detail = result.detail;
+  }
+  return {
+    '@timestamp': new Date(input.atMs).toISOString(),
+    message: `${input.outcome}${dry}: ${verb} ${decision.instanceId}: ${text}`,
+    event: {
+      kind: 'event',
+      category: ['configuration'],
+      type: ['change'],
+      action: `policy-${input.outcome}`,
+      outcome: eventOutcome(input),
+      reason: text,
+    },
+    cloud: {
+      instance: { id: decision.instanceId },
+      ...(instance?.cloud.image?.id ? { image: { id: instance.cloud.image.id } } : {}),
+    },
+    ...(instance?.host?.name ? { host: { name: instance.host.name } } : {}),
+    ...(instance?.labels ? { labels: instance.labels } : {}),
+    kiln: {
+      kind: 'decision',
+      decision: {
+        id: decision.id,
+        outcome: input.outcome,
+        trigger: decision.trigger,
+        reason: decision.reason,
+        reason_text: text,
+        kind: decision.kind,
+        action: decision.action,
+        policy: input.policyName,
+        dry_run: input.dryRun,
+        group: decision.group,
+        instance_age_ms: decision.ageMs,
+        collector: input.collectorId,
+        ...(decision.order !== undefined ? { order: decision.order } : {}),
+        ...(input.attempt !== undefined ? { attempt: input.attempt } : {}),
+      },
+      action,
+    },
+  };
+}
+
+/** Writes an audit record with create; false when that id already exists (another collector wrote it). */
+export async function writeAudit(
+  client: Client,
+  index: string,
+  id: string,
+  document: Record<string, unknown>,
+): Promise<boolean> {
+  try {
+    await client.create({ index, id, document });
+    return true;
+  } catch (error) {
+    if (esStatusOf(error) === 409) return false;
+    throw wrapEsError(error, `writing audit record ${id} to ${index}`);
+  }
+}
+
+/** Replaces the result fields of an audit record written earlier (the taken record, once the action ran). */
+export async function completeAudit(
+  client: Client,
+  index: string,
+  id: string,
+  document: Record<string, unknown>,
+): Promise<void> {
+  try {
+    await client.index({ index, id, document });
+  } catch (error) {
+    throw wrapEsError(error, `recording the result of ${id} in ${index}`);
+  }
+}

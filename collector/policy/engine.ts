@@ -1,0 +1,295 @@
+/**
+ * One evaluation of a policy against the registry: follow earlier replacements to their
+ * successors, plan (pure), audit every decision, and carry out the taken ones at most once
+ * across collectors (registry claim with optimistic concurrency, then the audit record created on
+ * the decision id). A failed action is retried with backoff, then escalated in the audit.
+ */
+import type { Client } from '@elastic/elasticsearch';
+import { instanceAgeMs } from '../../lib/fleet.ts';
+import type { IndexNames } from '../../lib/indices.ts';
+import type { Logger } from '../../lib/log.ts';
+import { backoffDelayMs, sleep } from '../../lib/retry.ts';
+import type { Action, ActionResult } from '../actions/action.ts';
+import { createAction } from '../actions/index.ts';
+import { type AuditInput, auditDocument, auditId, completeAudit, writeAudit } from './audit.ts';
+import type { Policy } from './config.ts';
+import { type Decision, inFlightFromRegistry, planDecisions, replacementOf } from './planner.ts';
+import { claimReplacement, readRegistry, updateRegistry, type VersionedDoc } from './registry-io.ts';
+import { findSuccessor, takenSuccessors } from './successor.ts';
+
+/** What the engine needs. */
+export interface EngineOptions {
+  client: Client;
+  names: IndexNames;
+  policy: Policy;
+  now: () => number;
+  log: Logger;
+  /** Names this collector in claims and audit records. */
+  collectorId: string;
+  /** The loop's interval: deferred/skipped records are written once per interval per decision. */
+  intervalMs: number;
+  /** The replacement action; default built from the policy. */
+  action?: Action;
+  /** The notify action; default built from the policy's notify webhook. */
+  notifyAction?: Action;
+}
+
+/** What one action execution came to. */
+export interface Execution {
+  decisionId: string;
+  instanceId: string;
+  ok: boolean;
+  attempts: number;
+}
+
+/** What one evaluation did. */
+export interface CycleReport {
+  atMs: number;
+  decisions: Decision[];
+  /** Actions this collector ran (claims lost to another collector are not here). */
+  executed: Execution[];
+  /** Predecessors whose successor reported in during this evaluation. */
+  completed: { instanceId: string; successor: string }[];
+}
+
+/** The policy engine of one collector. */
+export interface PolicyEngine {
+  evaluateOnce(): Promise<CycleReport>;
+  /** Cuts retry waits short (the collector is stopping). */
+  abort(): void;
+}
+
+/** Creates the engine. */
+export function createPolicyEngine(options: EngineOptions): PolicyEngine {
+  const { client, names, policy, log, collectorId } = options;
+  const action = options.action ?? createAction(policy.action, policy.notify);
+  const notifyAction = options.notifyAction ?? createAction({ type: 'notify' }, policy.notify);
+  const aborter = new AbortController();
+
+  const audit = (input: Omit<AuditInput, 'policyName' | 'collectorId' | 'dryRun'>) =>
+    auditDocument({ ...input, policyName: policy.name, collectorId, dryRun: policy.dryRun });
+
+  async function follow(
+    versioned: VersionedDoc[],
+    nowMs: number,
+    index: string,
+  ): Promise<CycleReport['completed']> {
+    const docs = versioned.map((v) => v.doc);
+    const taken = takenSuccessors(docs);
+    const completed: CycleReport['completed'] = [];
+    for (const { doc } of versioned) {
+      const r = replacementOf(doc);
+      if (!r?.decision_id || r.successor || r.escalated_at) continue;
+      const decision = decisionFromRegistry(doc, r.decision_id, nowMs);
+      const successor = findSuccessor(doc, docs, taken);
+      if (successor) {
+        const successorId = successor.cloud.instance.id;
+        taken.add(successorId);
+        const at = new Date(nowMs).toISOString();
+        await updateRegistry(client, names, doc.cloud.instance.id, {
+          kiln: {
+            status: 'replaced',
+            status_changed_at: at,
+            status_reason: `replaced by ${successorId}`,
+            replacement: { successor: successorId },
+          },
+        });
+        doc.kiln.status = 'replaced';
+        doc.kiln.replacement = { ...r, successor: successorId };
+        const text = `successor ${successorId} reported in`;
+        await writeAudit(
+          client,
+          index,
+          auditId(r.decision_id, 'completed'),
+          audit({
+            decision,
+            outcome: 'completed',
+            atMs: nowMs,
+            instance: doc,
+            reasonText: text,
+            successor: successorId,
+          }),
+        );
+        completed.push({ instanceId: doc.cloud.instance.id, successor: successorId });
+      } else if (nowMs - Date.parse(r.requested_at ?? '') > policy.successorTimeout) {
+        const text = `no successor has reported in since the replacement was requested at ${r.requested_at}; check the group's launch template and the new instance's agent`;
+        const fresh = await writeAudit(
+          client,
+          index,
+          auditId(r.decision_id, 'escalated.successor'),
+          audit({ decision, outcome: 'escalated', atMs: nowMs, instance: doc, reasonText: text }),
+        );
+        if (fresh)
+          log.warn('replacement escalated: no successor', { 'cloud.instance.id': doc.cloud.instance.id });
+      }
+    }
+    return completed;
+  }
+
+  async function execute(
+    decision: Decision,
+    versioned: VersionedDoc,
+    nowMs: number,
+    index: string,
+  ): Promise<Execution | undefined> {
+    const instance = versioned.doc;
+    if (decision.kind === 'replace') {
+      const claimed = await claimReplacement(client, names, versioned, {
+        decisionId: decision.id,
+        atMs: nowMs,
+        collectorId,
+        reason: `policy ${policy.name}: ${decision.reason}`,
+        decision,
+      });
+      if (!claimed) {
+        log.info('replacement claimed by another collector', { 'cloud.instance.id': decision.instanceId });
+        return undefined;
+      }
+    }
+    const fresh = await writeAudit(
+      client,
+      index,
+      decision.id,
+      audit({ decision, outcome: 'taken', atMs: nowMs, instance }),
+    );
+    if (!fresh) {
+      if (decision.kind === 'replace') await escalateInRegistry(decision, instance, nowMs);
+      return undefined;
+    }
+    const decidedAt = new Date(nowMs).toISOString();
+    const runner = decision.kind === 'replace' ? action : notifyAction;
+    let result: ActionResult = { ok: false, durationMs: 0, error: 'not attempted' };
+    let attempt = 0;
+    while (attempt < policy.retry.attempts) {
+      attempt += 1;
+      result = await runner.run(
+        { decision, instance, policyName: policy.name, attempt, decidedAt },
+        aborter.signal,
+      );
+      if (result.ok || aborter.signal.aborted) break;
+      await writeAudit(
+        client,
+        index,
+        auditId(decision.id, `failed.${attempt}`),
+        audit({
+          decision,
+          outcome: 'failed',
+          atMs: options.now(),
+          instance,
+          attempt,
+          result,
+          reasonText: result.error ?? 'failed',
+        }),
+      );
+      if (attempt < policy.retry.attempts) {
+        await sleep(
+          backoffDelayMs(attempt - 1, { baseMs: policy.retry.backoff, maxMs: policy.retry.backoff * 16 }),
+          aborter.signal,
+        );
+      }
+    }
+    await completeAudit(
+      client,
+      index,
+      decision.id,
+      audit({ decision, outcome: 'taken', atMs: nowMs, instance, attempt, result }),
+    );
+    if (!result.ok) {
+      const text = `${decision.action} failed after ${attempt} attempt(s): ${result.error ?? 'unknown error'}; kiln will not retry decision ${decision.id}: fix the cause and replace the instance by other means`;
+      await writeAudit(
+        client,
+        index,
+        auditId(decision.id, 'escalated'),
+        audit({
+          decision,
+          outcome: 'escalated',
+          atMs: options.now(),
+          instance,
+          attempt,
+          result,
+          reasonText: text,
+        }),
+      );
+      log.error('action escalated', {
+        'cloud.instance.id': decision.instanceId,
+        'kiln.decision.id': decision.id,
+        reason: text,
+      });
+      if (decision.kind === 'replace') await escalateInRegistry(decision, instance, options.now());
+    }
+    return { decisionId: decision.id, instanceId: decision.instanceId, ok: result.ok, attempts: attempt };
+  }
+
+  async function escalateInRegistry(
+    decision: Decision,
+    instance: VersionedDoc['doc'],
+    atMs: number,
+  ): Promise<void> {
+    const at = new Date(atMs).toISOString();
+    const previous = replacementOf(instance)?.previous_status ?? instance.kiln.status;
+    await updateRegistry(client, names, decision.instanceId, {
+      kiln: {
+        status: previous === 'replacing' ? 'running' : previous,
+        status_changed_at: at,
+        status_reason: `replacement escalated (decision ${decision.id})`,
+        replacement: { decision_id: decision.id, escalated_at: at },
+      },
+    });
+  }
+
+  return {
+    abort: () => aborter.abort(),
+    async evaluateOnce(): Promise<CycleReport> {
+      const nowMs = options.now();
+      const index = names.daily('actions', nowMs);
+      const versioned = await readRegistry(client, names);
+      const completed = await follow(versioned, nowMs, index);
+      const docs = versioned.map((v) => v.doc);
+      const decisions = planDecisions(docs, policy, nowMs, inFlightFromRegistry(docs));
+      const byId = new Map(versioned.map((v) => [v.doc.cloud.instance.id, v]));
+      const bucket = Math.floor(nowMs / options.intervalMs);
+      const dry = policy.dryRun ? '.dry' : '';
+      const runs: Promise<Execution | undefined>[] = [];
+      for (const decision of decisions) {
+        const instance = byId.get(decision.instanceId)!;
+        if (decision.outcome !== 'taken') {
+          const id = auditId(decision.id, `${decision.outcome}.${decision.reason}.${bucket}${dry}`);
+          await writeAudit(
+            client,
+            index,
+            id,
+            audit({ decision, outcome: decision.outcome, atMs: nowMs, instance: instance.doc }),
+          );
+        } else if (policy.dryRun) {
+          await writeAudit(
+            client,
+            index,
+            auditId(decision.id, 'dry'),
+            audit({ decision, outcome: 'dry', atMs: nowMs, instance: instance.doc }),
+          );
+        } else {
+          runs.push(execute(decision, instance, nowMs, index));
+        }
+      }
+      const executed = (await Promise.all(runs)).filter((e): e is Execution => e !== undefined);
+      return { atMs: nowMs, decisions, executed, completed };
+    },
+  };
+}
+
+/** A decision rebuilt from a registry claim, for the records written while following it. */
+function decisionFromRegistry(doc: VersionedDoc['doc'], decisionId: string, nowMs: number): Decision {
+  const r = replacementOf(doc) ?? {};
+  return {
+    id: decisionId,
+    instanceId: doc.cloud.instance.id,
+    group: doc.kiln.group ?? '-',
+    trigger: (r.trigger as Decision['trigger']) ?? 'max_age',
+    kind: 'replace',
+    action: (r.action as Decision['action']) ?? 'notify',
+    outcome: 'taken',
+    reason: (r.reason as 'max_age_exceeded') ?? 'max_age_exceeded',
+    reasonText: doc.kiln.status_reason ?? '',
+    ageMs: instanceAgeMs(doc, nowMs),
+  } as Decision;
+}

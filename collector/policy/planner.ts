@@ -1,0 +1,254 @@
+/**
+ * The pure heart of the policy engine: given the registry, a policy, the time and the replacements
+ * already in flight, decide for every due instance whether its replacement (or notification) is
+ * taken now, deferred (and why) or skipped (and why), oldest first. No I/O, no clock: table-tested.
+ */
+import { formatDurationMs } from '../../lib/duration.ts';
+import { instanceAgeMs, type RegistryDocument } from '../../lib/fleet.ts';
+import type { ActionType } from '../actions/config.ts';
+import type { Policy } from './config.ts';
+import { decisionId, effectiveMaxAgeMs, groupKey, selects } from './selection.ts';
+import { windowOpen } from './window.ts';
+
+/** What made an instance due. */
+export type Trigger = 'max_age' | 'drift' | 'silence';
+/** Why a due replacement waits. */
+export type DeferReason = 'window_closed' | 'budget_spent' | 'min_healthy' | 'grace_period';
+/** Why a due instance is left alone. */
+export type SkipReason = 'kill_switch' | 'escalated' | 'no_group';
+/** Why a decision is taken. */
+export type TakenReason = 'max_age_exceeded' | 'drift_grace_elapsed' | 'presumed_dead';
+
+/** The outcome of a decision with its reason. */
+export type Verdict =
+  | { outcome: 'taken'; reason: TakenReason }
+  | { outcome: 'deferred'; reason: DeferReason }
+  | { outcome: 'skipped'; reason: SkipReason };
+
+/** One decision about one instance. */
+export type Decision = Verdict & {
+  /** Deterministic: the same on every collector for the same instance, trigger and episode. */
+  id: string;
+  instanceId: string;
+  group: string;
+  trigger: Trigger;
+  /** replace: the policy's action; notify: audit and the notify webhook only. */
+  kind: 'replace' | 'notify';
+  action: ActionType;
+  /** The sentence a human reads in the plan and the audit. */
+  reasonText: string;
+  /** Position in the oldest-first replacement queue (1-based); absent for notifications. */
+  order?: number;
+  ageMs: number;
+  /** Shown in the plan, e.g. for aws-ec2-terminate. */
+  warning?: string;
+};
+
+/** A replacement requested and not yet followed by a successor. */
+export interface InFlight {
+  instanceId: string;
+  group: string;
+}
+
+/** The registry's replacement block with the engine's own bookkeeping fields. */
+export interface ReplacementState {
+  decision_id?: string;
+  requested_at?: string;
+  successor?: string;
+  escalated_at?: string;
+  collector?: string;
+  previous_status?: string;
+  trigger?: string;
+  reason?: string;
+  action?: string;
+}
+
+/** The replacement block of a registry document. */
+export function replacementOf(doc: RegistryDocument): ReplacementState | undefined {
+  return doc.kiln.replacement as ReplacementState | undefined;
+}
+
+/** Replacements recorded in the registry whose successor has not reported in (and not escalated). */
+export function inFlightFromRegistry(docs: readonly RegistryDocument[]): InFlight[] {
+  return docs
+    .filter((d) => {
+      const r = replacementOf(d);
+      return Boolean(r?.decision_id && !r.successor && !r.escalated_at);
+    })
+    .map((d) => ({ instanceId: d.cloud.instance.id, group: groupKey(d) }));
+}
+
+const ec2Warning =
+  'aws-ec2-terminate terminates the instance outside any Auto Scaling group: nothing relaunches it unless something outside kiln does';
+
+type Due = Omit<Decision, keyof Verdict> & { verdict?: Verdict };
+
+/** Decides about every due instance; the result is ordered: notifications, then the replacement queue. */
+export function planDecisions(
+  registryDocs: readonly RegistryDocument[],
+  policy: Policy,
+  nowMs: number,
+  inFlight: readonly InFlight[],
+): Decision[] {
+  const busy = new Set(inFlight.map((f) => f.instanceId));
+  const live = registryDocs.filter((d) => d.kiln.status !== 'terminated' && d.kiln.status !== 'replaced');
+  const due = live
+    .filter((d) => !busy.has(d.cloud.instance.id) && selects(policy, d))
+    .map((d) => dueDecision(d, policy, nowMs))
+    .filter((d): d is Due => d !== undefined);
+
+  // Notifications and decisions already settled (grace period, escalated) are not queued.
+  const settled = due.filter((d) => d.kind === 'notify' || d.verdict);
+  const queue = due
+    .filter((d) => d.kind === 'replace' && !d.verdict)
+    .sort((a, b) => b.ageMs - a.ageMs || a.instanceId.localeCompare(b.instanceId));
+
+  const total = new Map<string, number>();
+  const healthy = new Map<string, number>();
+  for (const d of live) {
+    const g = groupKey(d);
+    total.set(g, (total.get(g) ?? 0) + 1);
+    if (d.kiln.status === 'running' && !busy.has(d.cloud.instance.id))
+      healthy.set(g, (healthy.get(g) ?? 0) + 1);
+  }
+  let fleetBusy = inFlight.length;
+  const groupBusy = new Map<string, number>();
+  for (const f of inFlight) groupBusy.set(f.group, (groupBusy.get(f.group) ?? 0) + 1);
+  const open = windowOpen(policy.safety.windows, nowMs);
+  const { maxConcurrent, maxConcurrentPerGroup, minHealthyShare } = policy.safety;
+  const docById = new Map(live.map((d) => [d.cloud.instance.id, d]));
+
+  const decided: Decision[] = settled.map((d) => finish(d, d.verdict ?? takenVerdict(d.trigger)));
+  queue.forEach((d, index) => {
+    const doc = docById.get(d.instanceId)!;
+    const g = d.group;
+    const inGroup = groupBusy.get(g) ?? 0;
+    const groupTotal = total.get(g) ?? 0;
+    const counted = doc.kiln.status === 'running' ? 1 : 0;
+    const healthyAfter = (healthy.get(g) ?? 0) - counted;
+    let verdict: Verdict = takenVerdict(d.trigger);
+    let text = d.reasonText;
+    if (policy.killSwitch) {
+      verdict = { outcome: 'skipped', reason: 'kill_switch' };
+      text = 'the kill switch is on (killSwitch: true): no replacement starts';
+    } else if (d.action === 'aws-asg' && !doc.kiln.group) {
+      verdict = { outcome: 'skipped', reason: 'no_group' };
+      text = 'aws-asg needs the Auto Scaling group (kiln.group) and this instance has none';
+    } else if (!open) {
+      verdict = { outcome: 'deferred', reason: 'window_closed' };
+      text = `outside every maintenance window; ${d.reasonText}`;
+    } else if (fleetBusy >= maxConcurrent) {
+      verdict = { outcome: 'deferred', reason: 'budget_spent' };
+      text = `fleet budget spent: ${fleetBusy} of maxConcurrent ${maxConcurrent} replacements in flight`;
+    } else if (inGroup >= maxConcurrentPerGroup) {
+      verdict = { outcome: 'deferred', reason: 'budget_spent' };
+      text = `group ${g} budget spent: ${inGroup} of maxConcurrentPerGroup ${maxConcurrentPerGroup} in flight`;
+    } else if (groupTotal > 0 && healthyAfter / groupTotal < minHealthyShare) {
+      verdict = { outcome: 'deferred', reason: 'min_healthy' };
+      text = `group ${g}: replacing it would leave ${healthyAfter} of ${groupTotal} healthy (${percent(healthyAfter / groupTotal)}), below minHealthyShare ${percent(minHealthyShare)}`;
+    }
+    if (verdict.outcome === 'taken') {
+      fleetBusy += 1;
+      groupBusy.set(g, inGroup + 1);
+      healthy.set(g, healthyAfter);
+    }
+    decided.push({ ...finish(d, verdict), reasonText: text, order: index + 1 });
+  });
+  return decided;
+}
+
+function takenVerdict(trigger: Trigger): Verdict {
+  const reason: TakenReason =
+    trigger === 'max_age'
+      ? 'max_age_exceeded'
+      : trigger === 'drift'
+        ? 'drift_grace_elapsed'
+        : 'presumed_dead';
+  return { outcome: 'taken', reason };
+}
+
+function finish(d: Due, verdict: Verdict): Decision {
+  const { verdict: _ignored, ...rest } = d;
+  return { ...rest, ...verdict } as Decision;
+}
+
+function percent(share: number): string {
+  return `${Math.round(share * 1000) / 10}%`;
+}
+
+/** The trigger that makes this instance due now (or its drift grace period), or undefined. */
+function dueDecision(doc: RegistryDocument, policy: Policy, nowMs: number): Due | undefined {
+  const id = doc.cloud.instance.id;
+  const ageMs = instanceAgeMs(doc, nowMs);
+  const started = doc.kiln.launch_time ?? doc.kiln.boot_time ?? doc.kiln.first_seen;
+  const replaceAction = policy.action.type;
+  const base = (trigger: Trigger, kind: 'replace' | 'notify', episode: string, reasonText: string): Due => ({
+    id: decisionId(policy.name, id, trigger, episode),
+    instanceId: id,
+    group: groupKey(doc),
+    trigger,
+    kind,
+    action: kind === 'notify' ? 'notify' : replaceAction,
+    reasonText,
+    ageMs,
+    ...(kind === 'replace' && replaceAction === 'aws-ec2-terminate' ? { warning: ec2Warning } : {}),
+  });
+
+  const candidates: Due[] = [];
+  let graceWait: Due | undefined;
+  const drift = doc.kiln.drift;
+  if (policy.onDrift && drift.state === 'drifted') {
+    const since = drift.first_at ?? drift.latest_at ?? doc.kiln.status_changed_at;
+    const driftedMs = nowMs - Date.parse(since);
+    const grace = policy.onDrift.gracePeriod;
+    const kind = policy.onDrift.action === 'replace' ? 'replace' : 'notify';
+    const path = drift.latest_path ? ` (latest: ${drift.latest_path})` : '';
+    if (driftedMs >= grace) {
+      candidates.push(
+        base('drift', kind, since, `drifted from its baseline ${formatDurationMs(driftedMs)} ago${path}`),
+      );
+    } else {
+      graceWait = base(
+        'drift',
+        kind,
+        since,
+        `drifted ${formatDurationMs(driftedMs)} ago${path}; grace period ${formatDurationMs(grace)} ends at ${new Date(Date.parse(since) + grace).toISOString()}`,
+      );
+      graceWait.verdict = { outcome: 'deferred', reason: 'grace_period' };
+    }
+  }
+  if (policy.maxAge !== undefined) {
+    const limit = effectiveMaxAgeMs(policy.maxAge, policy.spreadPercent, id);
+    if (ageMs >= limit) {
+      candidates.push(
+        base(
+          'max_age',
+          'replace',
+          started,
+          `age ${formatDurationMs(ageMs)} reached its limit ${formatDurationMs(limit)} (maxAge ${formatDurationMs(policy.maxAge)} less its spread)`,
+        ),
+      );
+    }
+  }
+  if (policy.silence) {
+    const quietMs = nowMs - Date.parse(doc.kiln.last_seen);
+    if (quietMs >= policy.silence.after) {
+      candidates.push(
+        base(
+          'silence',
+          policy.silence.replace ? 'replace' : 'notify',
+          doc.kiln.last_seen,
+          `no heartbeat for ${formatDurationMs(quietMs)} (silence.after ${formatDurationMs(policy.silence.after)}): presumed dead`,
+        ),
+      );
+    }
+  }
+  const chosen = candidates.find((c) => c.kind === 'replace') ?? candidates[0] ?? graceWait;
+  if (!chosen) return undefined;
+  const r = replacementOf(doc);
+  if (r?.escalated_at && r.decision_id === chosen.id) {
+    chosen.verdict = { outcome: 'skipped', reason: 'escalated' };
+    chosen.reasonText = `decision ${chosen.id} failed and was escalated at ${r.escalated_at}; fix the cause, then remove kiln.replacement from the registry document to let kiln try again`;
+  }
+  return chosen;
+}
