@@ -55,6 +55,8 @@ export interface RegistryDocument {
       latest_path?: string;
       /** Ids of the latest drift events counted (bounded), so a re-delivered event is not counted twice. */
       recent_ids?: string[];
+      /** first_at minus boot_time, stored because the minimal cluster has no painless to compute it. */
+      first_after_boot_ms?: number;
     };
     /** Digest of the agent's config, from the latest facts. */
     agent_config_digest?: string;

@@ -1,5 +1,98 @@
-/** Registers the `fleet` commands (filled in by the issue that builds them). */
+/** `kiln fleet`: the fleet registry as a table (instance, image, age, drift, status, last seen). */
 import type { Command } from 'commander';
+import { listInstances } from '../../collector/registry/index.ts';
+import { formatDurationMs } from '../../lib/duration.ts';
+import { KilnError } from '../../lib/errors.ts';
+import { createEsClient } from '../../lib/es.ts';
+import { type InstanceStatus, instanceAgeMs, type RegistryDocument } from '../../lib/fleet.ts';
+import { indexNames } from '../../lib/indices.ts';
+import { renderTable } from '../../lib/table.ts';
+import {
+  action,
+  type EsFlags,
+  esOptions,
+  example,
+  indexPrefix,
+  printJson,
+  withEsOptions,
+} from '../cli-support.ts';
+
+const statuses: readonly InstanceStatus[] = ['running', 'silent', 'terminated', 'replacing', 'replaced'];
+
+/** The table header of `kiln fleet`. */
+export const fleetHeader = ['INSTANCE', 'IMAGE', 'AGE', 'DRIFT', 'STATUS', 'LAST SEEN'] as const;
+
+/** One table row per instance at `nowMs`. */
+export function fleetRows(docs: readonly RegistryDocument[], nowMs: number): string[][] {
+  return docs.map((doc) => {
+    const image = doc.cloud.image?.id ?? '-';
+    const named = doc.kiln.image?.name
+      ? `${image} (${doc.kiln.image.name}${doc.kiln.image.version ? `:${doc.kiln.image.version}` : ''})`
+      : image;
+    const drift =
+      doc.kiln.drift.state === 'drifted' ? `drifted (${doc.kiln.drift.count})` : doc.kiln.drift.state;
+    return [
+      doc.cloud.instance.id,
+      named,
+      formatDurationMs(instanceAgeMs(doc, nowMs)),
+      drift,
+      doc.kiln.status,
+      `${formatDurationMs(nowMs - Date.parse(doc.kiln.last_seen))} ago`,
+    ];
+  });
+}
+
+/** Parses `--status running,silent`. */
+export function parseStatuses(value: string): InstanceStatus[] {
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const unknown = list.filter((s) => !statuses.includes(s as InstanceStatus));
+  if (unknown.length > 0 || list.length === 0) {
+    throw new KilnError(
+      'KILN_ERR_USAGE',
+      `--status expects a comma-separated list of ${statuses.join(', ')}; got "${value}"`,
+    );
+  }
+  return list as InstanceStatus[];
+}
 
 /** Registers the fleet commands on `program`. */
-export function registerFleet(_program: Command): void {}
+export function registerFleet(program: Command): void {
+  const command = withEsOptions(
+    program
+      .command('fleet')
+      .description('list the instances of the fleet registry: image, age, drift, status, last seen')
+      .option('--status <list>', `only these statuses (comma-separated: ${statuses.join(', ')})`)
+      .option('--image <id>', 'only instances of this image (AMI) id')
+      .option('--drifted', 'only instances that drifted from their baseline')
+      .option('--json', 'print the registry documents as JSON'),
+  );
+  example(
+    command,
+    'kiln fleet',
+    'kiln fleet --status running,silent --drifted',
+    'kiln fleet --image ami-0abc --json',
+  );
+  command.action(
+    action(
+      async (flags: EsFlags & { status?: string; image?: string; drifted?: boolean; json?: boolean }) => {
+        const client = createEsClient(esOptions(flags));
+        try {
+          const docs = await listInstances(client, indexNames(indexPrefix(flags)), {
+            ...(flags.status ? { status: parseStatuses(flags.status) } : {}),
+            ...(flags.image ? { imageId: flags.image } : {}),
+            ...(flags.drifted ? { drifted: true } : {}),
+          });
+          if (flags.json) printJson(docs);
+          else if (docs.length === 0) process.stdout.write('no instances match\n');
+          else process.stdout.write(`${renderTable(fleetHeader, fleetRows(docs, Date.now()))}\n`);
+          return 0;
+        } finally {
+          await client.close();
+        }
+      },
+    ),
+  );
+}

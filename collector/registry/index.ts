@@ -1,0 +1,39 @@
+/**
+ * The fleet registry: one document per instance (`_id` = instance id) in `<prefix>-registry`,
+ * kept current from the events the collector stored. The collector calls
+ * `applyEventsToRegistry` after Elasticsearch confirmed a batch, and `markSilentInstances`
+ * on an interval.
+ */
+import type { Client } from '@elastic/elasticsearch';
+import type { RegistryDocument } from '../../lib/fleet.ts';
+import type { IndexNames } from '../../lib/indices.ts';
+import type { WireEvent } from '../../lib/wire.ts';
+import { applyEvents, type RegistryIdentity } from './apply.ts';
+import { type UpdateOptions, updateRegistryDocument } from './store.ts';
+
+export type { RegistryIdentity } from './apply.ts';
+export { type FleetFilter, listInstances } from './query.ts';
+export { markSilentInstances } from './silence.ts';
+
+/** The kinds of event that change the registry (logs only refresh last_seen through heartbeats). */
+const registryKinds = new Set(['facts', 'heartbeat', 'drift', 'lifecycle']);
+
+/** Applies a confirmed batch of one instance's events to its registry document. */
+export async function applyEventsToRegistry(
+  client: Client,
+  names: IndexNames,
+  identity: RegistryIdentity,
+  events: WireEvent[],
+  nowMs: number,
+  options: UpdateOptions = {},
+): Promise<RegistryDocument | undefined> {
+  const relevant = events.filter((e) => registryKinds.has(e.kiln.kind));
+  if (relevant.length === 0) return undefined;
+  return updateRegistryDocument(
+    client,
+    names.state('registry'),
+    identity.instanceId,
+    (current) => applyEvents(current, identity, relevant, nowMs),
+    options,
+  );
+}
