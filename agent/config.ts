@@ -45,7 +45,7 @@ export const fileInputSchema = z.strictObject({
   exclude: z.array(z.string()).default([]),
   multiline: multilineSchema.optional(),
   timestamp: timestampSchema.optional(),
-  /** Parse JSON lines into `kiln.json` (flattened). Default false. */
+  /** Parse JSON lines into `kiln.log.json` (flattened). Default false. */
   json: z.boolean().default(false),
   /** Longer lines are truncated and flagged, never dropped. Default 1 MiB. */
   maxLineBytes: z
@@ -74,6 +74,12 @@ export const agentConfigSchema = z.strictObject({
       files: z.array(fileInputSchema).default([]),
       /** How often globs are re-expanded to find new files. Default 1000 ms. */
       scanIntervalMs: positiveMs.default(1000),
+      /** How often open files are checked for new bytes. Default 250 ms. */
+      pollIntervalMs: positiveMs.default(250),
+      /** How often moved checkpoints are saved (always on shutdown). Default 1000 ms. */
+      checkpointIntervalMs: positiveMs.default(1000),
+      /** A rotated file no glob matches is closed once read, acknowledged and quiet this long. Default 5000 ms. */
+      closeRotatedAfterMs: positiveMs.default(5000),
     })
     .prefault({}),
   shipping: z

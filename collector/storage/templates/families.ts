@@ -26,6 +26,7 @@ const logsKiln: Properties = {
     multiline: bool,
     lines: integer,
     invalid_utf8: bool,
+    json: flattened,
   }),
 };
 
@@ -122,6 +123,8 @@ const registryKiln: Properties = {
     count: long,
     latest_path: keyword,
     recent_ids: storedOnly,
+    /** first_at minus boot_time, stored because the minimal cluster has no painless to compute it. */
+    first_after_boot_ms: long,
   }),
   baked: bool,
   replacement: object({

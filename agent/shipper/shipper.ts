@@ -1,0 +1,231 @@
+/**
+ * The shipper: the EventSink every source pushes into. It queues serialized events (bounded:
+ * `push` waits while `maxQueuedEvents` are queued or in flight, so sources stop reading),
+ * cuts batches by size and time, sends up to `maxInFlight` at once, and calls each event's
+ * `onDurable` only for ids the collector reported durable. Failed ids are sent again with
+ * exponential backoff and full jitter (lib/retry.ts), honouring Retry-After on 429/503.
+ */
+import { promisify } from 'node:util';
+import { constants, gzip } from 'node:zlib';
+import { describeError } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/log.ts';
+import { backoffDelayMs, sleep } from '../../lib/retry.ts';
+import type { WireEvent } from '../../lib/wire.ts';
+import type { EventSink } from '../pipeline/source.ts';
+import { type BatchLimits, batchReady, batchSize, msUntilDue, type QueuedEvent } from './batcher.ts';
+import type { CollectorClient } from './collector-client.ts';
+import { classifyBatchResponse } from './response.ts';
+
+const gzipAsync = promisify(gzip);
+
+/** Where the shipper gets the instance token; `renew` enrolls again after a 401. */
+export interface TokenProvider {
+  get(): Promise<string>;
+  renew(): Promise<string>;
+}
+
+/** Counters the shipper reports (telemetry). */
+export interface ShipperObserver {
+  durable(events: number, bytes: number): void;
+  retried(reason: string): void;
+  dropped(events: number): void;
+}
+
+/** Shipper settings; units in names. */
+export interface ShipperOptions extends BatchLimits {
+  maxInFlight: number;
+  maxQueuedEvents: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  now?: () => number;
+  random?: () => number;
+  observer?: ShipperObserver;
+}
+
+/** Batches, sends and retries events; see the file comment. */
+export class Shipper implements EventSink {
+  readonly #client: CollectorClient;
+  readonly #tokens: TokenProvider;
+  readonly #log: Logger;
+  readonly #o: ShipperOptions & { now: () => number; random: () => number };
+  #queue: QueuedEvent[] = [];
+  #queuedBytes = 0;
+  #outstanding = 0;
+  #inFlight = 0;
+  #draining = false;
+  #stopped = false;
+  readonly #abort = new AbortController();
+  #timer: NodeJS.Timeout | undefined;
+  #spaceWaiters: Array<() => void> = [];
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(client: CollectorClient, tokens: TokenProvider, log: Logger, options: ShipperOptions) {
+    this.#client = client;
+    this.#tokens = tokens;
+    this.#log = log;
+    this.#o = { now: Date.now, random: Math.random, ...options };
+  }
+
+  /** Events queued or in flight (not yet durable). */
+  get outstanding(): number {
+    return this.#outstanding;
+  }
+
+  /** Queues an event; waits while the queue is full. After stop, events are ignored (not durable). */
+  async push(event: WireEvent, onDurable: () => void): Promise<void> {
+    while (this.#outstanding >= this.#o.maxQueuedEvents && !this.#stopped) {
+      await new Promise<void>((resolve) => this.#spaceWaiters.push(resolve));
+    }
+    if (this.#stopped) return;
+    const line = JSON.stringify(event);
+    const bytes = Buffer.byteLength(line);
+    this.#queue.push({ id: event.event.id, line, bytes, enqueuedAtMs: this.#o.now(), onDurable });
+    this.#queuedBytes += bytes;
+    this.#outstanding++;
+    this.#pump();
+  }
+
+  /** From now on, send without waiting for batches to fill (shutdown). */
+  flushNow(): void {
+    this.#draining = true;
+    this.#pump();
+  }
+
+  /** Resolves true once every pushed event is durable, false when `timeoutMs` passes first. */
+  async waitIdle(timeoutMs: number): Promise<boolean> {
+    if (this.#outstanding === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<boolean>((resolve) => this.#idleWaiters.push(() => resolve(true)));
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs));
+      timer.unref();
+    });
+    const result = await Promise.race([idle, late]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  /** Stops sending: aborts requests and retry waits, releases waiting sources. Idempotent. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#abort.abort();
+    clearTimeout(this.#timer);
+    for (const wake of this.#spaceWaiters.splice(0)) wake();
+  }
+
+  #pump(): void {
+    if (this.#stopped) return;
+    const now = this.#o.now();
+    while (
+      this.#inFlight < this.#o.maxInFlight &&
+      batchReady(this.#queue, this.#queuedBytes, this.#o, now, this.#draining)
+    ) {
+      const batch = this.#queue.splice(0, batchSize(this.#queue, this.#o));
+      for (const event of batch) this.#queuedBytes -= event.bytes;
+      this.#inFlight++;
+      this.#send(batch)
+        .catch((error) => this.#log.error('batch sending failed', { 'error.message': describeError(error) }))
+        .finally(() => {
+          this.#inFlight--;
+          this.#pump();
+        });
+    }
+    clearTimeout(this.#timer);
+    const due = msUntilDue(this.#queue, this.#o, now);
+    if (due !== undefined && this.#inFlight < this.#o.maxInFlight) {
+      this.#timer = setTimeout(() => this.#pump(), due);
+      this.#timer.unref();
+    }
+  }
+
+  /** Sends one batch until every event in it is durable (or the shipper stops). */
+  async #send(batch: QueuedEvent[]): Promise<void> {
+    let events = batch;
+    let attempt = 0;
+    while (events.length > 0 && !this.#stopped) {
+      const outcome = await this.#post(events);
+      if (this.#stopped) return;
+      if (outcome.kind === 'result') {
+        this.#settle(events.filter((e) => outcome.durable.has(e.id)));
+        events = events.filter((e) => outcome.failed.has(e.id));
+        if (events.length === 0) return;
+        await this.#backoff(attempt++, undefined, `${events.length} events failed at the collector`);
+      } else if (outcome.kind === 'unauthorized') {
+        this.#log.warn('the collector refused the instance token; enrolling again');
+        await this.#renewToken(attempt++);
+      } else if (outcome.kind === 'split') {
+        if (events.length === 1) {
+          // One event the collector can never take (too large or malformed): keeping it would
+          // stall its file forever. It is logged with its id and counted, then let go.
+          this.#log.error('the collector refused an event for good; it is dropped', {
+            'event.id': events[0]!.id,
+            'error.message': outcome.reason,
+          });
+          this.#o.observer?.dropped(1);
+          this.#settle(events);
+          return;
+        }
+        const half = Math.ceil(events.length / 2);
+        await this.#send(events.slice(0, half));
+        events = events.slice(half);
+      } else {
+        await this.#backoff(attempt++, outcome.afterMs, outcome.reason);
+      }
+    }
+  }
+
+  async #post(events: QueuedEvent[]) {
+    try {
+      const body = await gzipAsync(`${events.map((e) => e.line).join('\n')}\n`, {
+        level: constants.Z_BEST_SPEED,
+      });
+      const token = await this.#tokens.get();
+      const answer = await this.#client.sendBatch(body, token, this.#abort.signal);
+      return classifyBatchResponse(
+        answer.status,
+        answer.retryAfter,
+        answer.body,
+        events.map((e) => e.id),
+        this.#o.now(),
+      );
+    } catch (error) {
+      return { kind: 'retry' as const, afterMs: undefined, reason: describeError(error) };
+    }
+  }
+
+  async #renewToken(attempt: number): Promise<void> {
+    try {
+      await this.#tokens.renew();
+    } catch (error) {
+      await this.#backoff(attempt, undefined, `enrolling again failed: ${describeError(error)}`);
+    }
+  }
+
+  async #backoff(attempt: number, retryAfterMs: number | undefined, reason: string): Promise<void> {
+    const delayMs =
+      retryAfterMs ??
+      backoffDelayMs(attempt, { baseMs: this.#o.backoffBaseMs, maxMs: this.#o.backoffMaxMs }, this.#o.random);
+    this.#o.observer?.retried(reason);
+    this.#log.warn('batch not delivered; retrying', {
+      'error.message': reason,
+      'kiln.retry.delay_ms': delayMs,
+      'kiln.retry.attempt': attempt + 1,
+    });
+    await sleep(delayMs, this.#abort.signal);
+  }
+
+  #settle(events: QueuedEvent[]): void {
+    if (events.length === 0) return;
+    let bytes = 0;
+    for (const event of events) {
+      bytes += event.bytes;
+      event.onDurable();
+    }
+    this.#outstanding -= events.length;
+    this.#o.observer?.durable(events.length, bytes);
+    while (this.#outstanding < this.#o.maxQueuedEvents && this.#spaceWaiters.length > 0)
+      this.#spaceWaiters.shift()!();
+    if (this.#outstanding === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+  }
+}

@@ -1,0 +1,383 @@
+/**
+ * The file source: finds files by glob, tails each with a FileTailer, follows rotation, and
+ * keeps per-file checkpoints that only move when the collector confirmed events durable.
+ * One loop does everything in turn (scan, look for rotation, read a budget per file, flush
+ * idle multiline groups, retire finished files, save checkpoints), so no two steps ever race
+ * over the same file, and when the shipper's queue is full the whole loop waits inside
+ * `emit` — the files themselves are the buffer.
+ */
+import { type FileHandle, open, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Logger } from '../../../lib/log.ts';
+import { sleep } from '../../../lib/retry.ts';
+import type { EventSink, Source } from '../../pipeline/source.ts';
+import { CheckpointStore, type FileCheckpoint } from './checkpoint-store.ts';
+import { compileExcludes, discoverFiles, findByInode, rotationSiblings } from './discover.ts';
+import { computeFingerprint, hashHead, headBytes } from './file-identity.ts';
+import { decideRotation, type RotationState } from './rotation.ts';
+import type { FileSourceSettings } from './settings.ts';
+import { FileTailer, type TailerHooks } from './tailer.ts';
+
+/** Per-file completeness at shutdown: bytes confirmed durable versus file size. */
+export interface FileCompleteness {
+  file: string;
+  bytesShipped: number;
+  fileSize: number;
+  complete: boolean;
+}
+
+const readBudgetBytes = 1024 * 1024;
+
+/** Tails the configured files. Create with createFileSource (index.ts). */
+export class FileSource implements Source {
+  readonly name = 'files';
+  readonly #s: FileSourceSettings;
+  readonly #log: Logger;
+  readonly #store: CheckpointStore;
+  readonly #excludes: Array<(path: string) => boolean>;
+  readonly #tailers: FileTailer[] = [];
+  #saved: FileCheckpoint[] = [];
+  #sink: EventSink | undefined;
+  #stopping = false;
+  #abort = new AbortController();
+  #loop: Promise<void> | undefined;
+  #lastScanMs = Number.NEGATIVE_INFINITY;
+  #lastSaveMs = 0;
+  #dirty = false;
+  #stopped: Promise<void> | undefined;
+
+  constructor(settings: FileSourceSettings, log: Logger) {
+    this.#s = settings;
+    this.#log = log;
+    this.#store = new CheckpointStore(settings.stateDir);
+    this.#excludes = compileExcludes(settings.inputs.map((i) => i.config));
+  }
+
+  /** Loads checkpoints and starts tailing in the background. */
+  async start(sink: EventSink): Promise<void> {
+    this.#sink = sink;
+    this.#saved = await this.#store.load();
+    await this.#resumeRenamed();
+    this.#loop = this.#run();
+  }
+
+  /** Reads every file to its end now and emits held-back multiline groups. */
+  async drain(): Promise<void> {
+    this.#abort.abort();
+    await this.#loop;
+    if (this.#stopping) return;
+    await this.#tick(true);
+  }
+
+  /** Stops reading, saves checkpoints, closes files. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopped ??= (async () => {
+      this.#stopping = true;
+      this.#abort.abort();
+      await this.#loop;
+      await this.#save();
+      await Promise.all(this.#tailers.map((t) => t.close()));
+    })();
+    return this.#stopped;
+  }
+
+  /** Bytes durable versus size, per tailed file (for the shutdown report). */
+  completeness(): FileCompleteness[] {
+    return this.#tailers.map((t) => ({
+      file: t.checkpoint.path,
+      bytesShipped: t.committed,
+      fileSize: t.size,
+      complete: t.committed >= t.size,
+    }));
+  }
+
+  /** Per file: bytes not yet durable and seconds since the checkpoint moved (0 when caught up). */
+  lag(): Array<{ path: string; lagBytes: number; checkpointAgeSeconds: number }> {
+    const now = this.#s.now();
+    return this.#tailers.map((t) => {
+      const lagBytes = Math.max(0, t.size - t.committed);
+      return {
+        path: t.checkpoint.path,
+        lagBytes,
+        checkpointAgeSeconds: lagBytes > 0 ? Math.max(0, now - t.committedAtMs) / 1000 : 0,
+      };
+    });
+  }
+
+  /** Checkpoints as they would be saved now (tests and telemetry). */
+  checkpoints(): FileCheckpoint[] {
+    return this.#tailers.map((t) => ({ ...t.checkpoint }));
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#abort.signal.aborted) {
+      try {
+        await this.#tick(false);
+      } catch (error) {
+        this.#log.error('file tailing step failed; retrying', { 'error.message': String(error) });
+      }
+      await sleep(this.#s.pollIntervalMs, this.#abort.signal);
+    }
+  }
+
+  async #tick(final: boolean): Promise<void> {
+    const now = this.#s.now();
+    const scanning = final || now - this.#lastScanMs >= this.#s.scanIntervalMs;
+    if (scanning) {
+      this.#lastScanMs = now;
+      await this.#scan();
+    }
+    for (const tailer of [...this.#tailers]) {
+      if (this.#stopping) return;
+      if (tailer.state === 'truncated') continue;
+      if ((await this.#observe(tailer, scanning)) === 'truncated') continue;
+      const budget = final ? Number.POSITIVE_INFINITY : readBudgetBytes;
+      await tailer.readAvailable(budget, () => this.#stopping);
+      await (final ? tailer.flushAll() : tailer.flushIdle());
+    }
+    await this.#retire(final);
+    if (this.#dirty && (final || now - this.#lastSaveMs >= this.#s.checkpointIntervalMs)) await this.#save();
+  }
+
+  async #observe(tailer: FileTailer, checkHead: boolean): Promise<RotationState> {
+    const open = await tailer.statOpen();
+    const cp = tailer.checkpoint;
+    const mustCheckHead = checkHead || open.size < tailer.readOffset;
+    const headMatches = mustCheckHead ? await tailer.headMatches() : true;
+    const atPath = await stat(cp.path).catch(() => undefined);
+    const decided = decideRotation({
+      open,
+      atPath: atPath && { dev: atPath.dev, ino: atPath.ino },
+      tracked: { dev: cp.dev, ino: cp.ino, readOffset: tailer.readOffset },
+      headMatches,
+    });
+    if (decided === 'truncated') {
+      await this.#onTruncated(tailer);
+      return tailer.state;
+    }
+    if (decided !== tailer.state && tailer.state !== 'moved') {
+      this.#log.info(`file ${decided}`, { 'log.file.path': cp.path, 'kiln.log.fingerprint': cp.fingerprint });
+    }
+    // A file tailed outside the globs (a found copy or renamed file) stays 'moved' so it retires.
+    if (decided !== 'active' || tailer.state !== 'moved') tailer.state = decided;
+    return tailer.state;
+  }
+
+  /** copytruncate: continue from the copy when one holds our bytes, then start the new content. */
+  async #onTruncated(tailer: FileTailer): Promise<void> {
+    const cp = tailer.checkpoint;
+    for (const candidate of await rotationSiblings(cp.path)) {
+      const handle = await open(candidate, 'r').catch(() => undefined);
+      if (!handle) continue;
+      const info = await handle.stat();
+      const isCopy =
+        info.ino !== cp.ino &&
+        info.size >= tailer.readOffset &&
+        (await hashHead(handle, cp.headLength)) === cp.headHash;
+      if (isCopy) {
+        this.#log.info('file truncated; reading the rest from its copy', {
+          'log.file.path': cp.path,
+          'kiln.log.copy': candidate,
+          'log.offset': tailer.readOffset,
+        });
+        await tailer.swapTo(handle, candidate, info);
+        this.#markDirty();
+        this.#lastScanMs = Number.NEGATIVE_INFINITY;
+        return;
+      }
+      await handle.close();
+    }
+    this.#log.warn(
+      'file truncated and no copy of its old content found; bytes written after the last read are lost',
+      {
+        'log.file.path': cp.path,
+        'log.offset': tailer.readOffset,
+      },
+    );
+    await tailer.flushAll();
+    tailer.state = 'truncated';
+    this.#lastScanMs = Number.NEGATIVE_INFINITY;
+  }
+
+  async #scan(): Promise<void> {
+    const found = await discoverFiles(
+      this.#s.inputs.map((i) => i.config),
+      this.#excludes,
+    );
+    for (const { path, input } of found) {
+      const info = await stat(path).catch(() => undefined);
+      if (!info || info.size === 0) continue;
+      const live = this.#tailers.find(
+        (t) => t.state !== 'truncated' && t.checkpoint.dev === info.dev && t.checkpoint.ino === info.ino,
+      );
+      if (live) {
+        // A rotated file still matched by the globs stays tailed under its new name.
+        if (live.state === 'moved') {
+          live.checkpoint.path = path;
+          live.state = 'active';
+          this.#markDirty();
+        }
+        continue;
+      }
+      await this.#track(path, input);
+    }
+    // Checkpoints of files that no longer exist are forgotten after the first scan.
+    this.#saved = [];
+  }
+
+  async #track(path: string, input: number, resume?: FileCheckpoint): Promise<FileTailer | undefined> {
+    const handle = await open(path, 'r').catch(() => undefined);
+    if (!handle) return undefined;
+    const info = await handle.stat();
+    const sameInode = (c: FileCheckpoint) => c.dev === info.dev && c.ino === info.ino;
+    let checkpoint: FileCheckpoint | undefined = resume && {
+      ...resume,
+      path,
+      dev: info.dev,
+      ino: info.ino,
+      birthtimeMs: info.birthtimeMs,
+    };
+    for (const saved of this.#saved.filter(sameInode)) {
+      const birthOk =
+        !saved.birthtimeMs ||
+        !info.birthtimeMs ||
+        Math.trunc(saved.birthtimeMs) === Math.trunc(info.birthtimeMs);
+      if (birthOk && (await hashHead(handle, saved.headLength)) === saved.headHash)
+        checkpoint = { ...saved, path };
+    }
+    if (!checkpoint) {
+      if (await this.#isCopyOfTracked(handle, info.ino)) {
+        await handle.close();
+        return undefined;
+      }
+      const headLength = Math.min(info.size, headBytes);
+      const headHash = (await hashHead(handle, headLength))!;
+      const known = [...this.#saved, ...this.#tailers.map((t) => t.checkpoint)].filter(sameInode);
+      const generation = known.reduce((max, c) => Math.max(max, c.generation + 1), 0);
+      const stats = { dev: info.dev, ino: info.ino, size: info.size, birthtimeMs: info.birthtimeMs };
+      checkpoint = {
+        fingerprint: computeFingerprint(stats, headHash, generation),
+        path,
+        dev: info.dev,
+        ino: info.ino,
+        birthtimeMs: info.birthtimeMs,
+        headLength,
+        headHash,
+        generation,
+        offset: 0,
+        updatedAt: new Date(this.#s.now()).toISOString(),
+      };
+    }
+    this.#saved = this.#saved.filter((c) => c.fingerprint !== checkpoint.fingerprint);
+    const tailer = new FileTailer(handle, checkpoint, this.#s.inputs[input]!.tailer, this.#hooks());
+    this.#tailers.push(tailer);
+    this.#log.info('tailing file', {
+      'log.file.path': path,
+      'kiln.log.fingerprint': checkpoint.fingerprint,
+      'log.offset': checkpoint.offset,
+    });
+    // Saved before the first event, so a crash can never give the same bytes a second id.
+    await this.#save();
+    return tailer;
+  }
+
+  /** A new file whose head equals a tailed file's head is a copytruncate copy: read via the original. */
+  async #isCopyOfTracked(handle: FileHandle, ino: number): Promise<boolean> {
+    for (const t of this.#tailers) {
+      if (t.checkpoint.ino === ino || t.state === 'truncated' || t.checkpoint.headLength < headBytes)
+        continue;
+      if ((await hashHead(handle, t.checkpoint.headLength)) !== t.checkpoint.headHash) continue;
+      // Same first KiB: compare the last KiB both have too, so two files with one header differ.
+      const size = Math.min((await handle.stat()).size, t.size);
+      const at = Math.max(0, size - headBytes);
+      const mine = await t.readAt(at, size - at);
+      const theirs = Buffer.alloc(size - at);
+      await handle.read(theirs, 0, theirs.length, at);
+      if (mine.equals(theirs)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Saved files whose bytes moved while the agent was down: renamed (same inode, found in the
+   * same folder) or copied by copytruncate (a sibling with the same head). They are read to
+   * their end under their old fingerprint, then let go.
+   */
+  async #resumeRenamed(): Promise<void> {
+    for (const saved of this.#saved) {
+      const atPath = await open(saved.path, 'r').catch(() => undefined);
+      const atInfo = await atPath?.stat();
+      const unchanged =
+        atInfo?.dev === saved.dev &&
+        atInfo.ino === saved.ino &&
+        (await hashHead(atPath!, saved.headLength)) === saved.headHash;
+      await atPath?.close();
+      if (unchanged) continue;
+      const found =
+        (await findByInode(dirname(saved.path), saved.dev, saved.ino)) ?? (await this.#findCopy(saved));
+      if (!found) continue;
+      const input = Math.max(
+        0,
+        this.#s.inputs.findIndex((i) => i.config.include.some((p) => dirname(p) === dirname(saved.path))),
+      );
+      const tailer = await this.#track(found, input, saved);
+      if (tailer) tailer.state = 'moved';
+    }
+  }
+
+  async #findCopy(saved: FileCheckpoint): Promise<string | undefined> {
+    for (const candidate of await rotationSiblings(saved.path)) {
+      const handle = await open(candidate, 'r').catch(() => undefined);
+      if (!handle) continue;
+      const info = await handle.stat();
+      const match =
+        info.size >= saved.offset && (await hashHead(handle, saved.headLength)) === saved.headHash;
+      await handle.close();
+      if (match) return candidate;
+    }
+    return undefined;
+  }
+
+  async #retire(final: boolean): Promise<void> {
+    if (final) return;
+    const now = this.#s.now();
+    for (const tailer of [...this.#tailers]) {
+      const done = tailer.pendingAcks === 0 && tailer.settled;
+      const finished =
+        tailer.state === 'truncated' ||
+        ((tailer.state === 'moved' || tailer.state === 'deleted') &&
+          tailer.readOffset >= tailer.size &&
+          now - tailer.lastGrowthAtMs >= this.#s.closeRotatedAfterMs);
+      if (!done || !finished) continue;
+      await tailer.close();
+      this.#tailers.splice(this.#tailers.indexOf(tailer), 1);
+      this.#markDirty();
+      this.#log.info('file finished', {
+        'log.file.path': tailer.checkpoint.path,
+        'log.offset': tailer.committed,
+      });
+    }
+  }
+
+  #hooks(): TailerHooks {
+    const sink = this.#sink!;
+    return {
+      emit: (event, onDurable) => sink.push(event, onDurable),
+      onCheckpoint: () => this.#markDirty(),
+      onRead: this.#s.onRead,
+    };
+  }
+
+  #markDirty(): void {
+    this.#dirty = true;
+  }
+
+  async #save(): Promise<void> {
+    this.#dirty = false;
+    this.#lastSaveMs = this.#s.now();
+    const stamp = new Date(this.#lastSaveMs).toISOString();
+    // Files not seen this run stay remembered until their inode shows up again or is gone.
+    const live = this.#tailers.map((t) => ({ ...t.checkpoint, updatedAt: stamp }));
+    await this.#store.save([...live, ...this.#saved]);
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Tails one content generation of one file through an open descriptor. Holding the
+ * descriptor open is what keeps renamed and deleted files readable to their end (the kernel
+ * keeps an open inode alive), so nothing rotation takes away is lost while the collector is
+ * down. Lines → UTF-8 text → multiline records → events; each event's acknowledgement moves
+ * the checkpoint through the in-order OffsetTracker.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import type { WireEvent } from '../../../lib/wire.ts';
+import type { AgentIdentity } from '../../pipeline/source.ts';
+import type { FileCheckpoint } from './checkpoint-store.ts';
+import { decodeLine } from './decode-line.ts';
+import { buildLogEvent, type EventShape } from './event-builder.ts';
+import { hashHead } from './file-identity.ts';
+import { LineSplitter } from './line-splitter.ts';
+import { type LogRecord, MultilineGrouper, type MultilineOptions } from './multiline.ts';
+import { OffsetTracker } from './offset-tracker.ts';
+import type { RotationState } from './rotation.ts';
+
+/** How a tailer reads and shapes one input's files. */
+export interface TailerSettings {
+  maxLineBytes: number;
+  multiline: MultilineOptions | undefined;
+  shape: EventShape;
+  identity: AgentIdentity;
+  now: () => number;
+}
+
+/** Where a tailer sends events and reports checkpoint moves. */
+export interface TailerHooks {
+  emit(event: WireEvent, onDurable: () => void): Promise<void>;
+  onCheckpoint(): void;
+  /** Counts read bytes and records (telemetry). */
+  onRead?(bytes: number, records: number): void;
+}
+
+const chunkBytes = 256 * 1024;
+
+/** One tailed file generation. */
+export class FileTailer {
+  readonly checkpoint: FileCheckpoint;
+  state: RotationState = 'active';
+  /** Next byte to read. */
+  readOffset: number;
+  /** File size at the last look. */
+  size = 0;
+  lastGrowthAtMs: number;
+  /** When the checkpoint last moved. */
+  committedAtMs: number;
+  #handle: FileHandle;
+  readonly #settings: TailerSettings;
+  readonly #hooks: TailerHooks;
+  readonly #splitter: LineSplitter;
+  readonly #grouper: MultilineGrouper;
+  readonly #tracker: OffsetTracker;
+
+  constructor(handle: FileHandle, checkpoint: FileCheckpoint, settings: TailerSettings, hooks: TailerHooks) {
+    this.#handle = handle;
+    this.checkpoint = checkpoint;
+    this.#settings = settings;
+    this.#hooks = hooks;
+    this.readOffset = checkpoint.offset;
+    this.#splitter = new LineSplitter(settings.maxLineBytes, checkpoint.offset);
+    this.#grouper = new MultilineGrouper(settings.multiline);
+    this.#tracker = new OffsetTracker(checkpoint.offset);
+    this.lastGrowthAtMs = settings.now();
+    this.committedAtMs = settings.now();
+  }
+
+  /** Byte offset up to which every event is durable. */
+  get committed(): number {
+    return this.#tracker.committed;
+  }
+
+  /** Events emitted and not yet covered by the checkpoint. */
+  get pendingAcks(): number {
+    return this.#tracker.pending;
+  }
+
+  /** True when everything read has been emitted (no partial group held back). */
+  get settled(): boolean {
+    return !this.#grouper.hasOpenGroup;
+  }
+
+  /** The open descriptor's current size and link count. */
+  async statOpen(): Promise<{ size: number; nlink: number }> {
+    const stat = await this.#handle.stat();
+    if (stat.size > this.size) this.lastGrowthAtMs = this.#settings.now();
+    this.size = stat.size;
+    return { size: stat.size, nlink: stat.nlink };
+  }
+
+  /** Whether the first bytes are still the ones the fingerprint was taken from. */
+  async headMatches(): Promise<boolean> {
+    return (await hashHead(this.#handle, this.checkpoint.headLength)) === this.checkpoint.headHash;
+  }
+
+  /**
+   * Reads up to `budgetBytes` (or to the end), emitting every completed record. Resolves
+   * with true at end of file. Waits inside `emit` while the shipper's queue is full.
+   */
+  async readAvailable(budgetBytes: number, shouldStop: () => boolean): Promise<boolean> {
+    let budget = budgetBytes;
+    const buffer = Buffer.allocUnsafe(chunkBytes);
+    while (budget > 0 && !shouldStop()) {
+      const { bytesRead } = await this.#handle.read(buffer, 0, chunkBytes, this.readOffset);
+      if (bytesRead === 0) return true;
+      this.readOffset += bytesRead;
+      budget -= bytesRead;
+      const records: LogRecord[] = [];
+      const nowMs = this.#settings.now();
+      for (const raw of this.#splitter.push(buffer.subarray(0, bytesRead))) {
+        const { text, invalidUtf8 } = decodeLine(raw.bytes, raw.truncated);
+        records.push(
+          ...this.#grouper.push(
+            {
+              offset: raw.offset,
+              end: raw.end,
+              text,
+              truncated: raw.truncated,
+              invalidUtf8,
+              originalBytes: raw.originalBytes,
+            },
+            nowMs,
+          ),
+        );
+      }
+      this.#hooks.onRead?.(bytesRead, records.length);
+      await this.#emitAll(records);
+    }
+    return false;
+  }
+
+  /** Emits a multiline group that waited too long for its next line. */
+  async flushIdle(): Promise<void> {
+    await this.#emitAll(this.#grouper.flushIdle(this.#settings.now()));
+  }
+
+  /** Emits the open multiline group now (shutdown, rotation). */
+  async flushAll(): Promise<void> {
+    await this.#emitAll(this.#grouper.flush());
+  }
+
+  /** Reads `length` bytes at `offset` of the open file. */
+  async readAt(offset: number, length: number): Promise<Buffer> {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await this.#handle.read(buffer, 0, length, offset);
+    return buffer.subarray(0, bytesRead);
+  }
+
+  /** Continues this generation from a copy of the file (copytruncate kept the bytes there). */
+  async swapTo(handle: FileHandle, path: string, stat: { dev: number; ino: number; birthtimeMs: number }) {
+    await this.#handle.close().catch(() => {});
+    this.#handle = handle;
+    Object.assign(this.checkpoint, { path, dev: stat.dev, ino: stat.ino, birthtimeMs: stat.birthtimeMs });
+    this.state = 'moved';
+  }
+
+  /** Closes the descriptor. Idempotent. */
+  async close(): Promise<void> {
+    await this.#handle.close().catch(() => {});
+  }
+
+  async #emitAll(records: LogRecord[]): Promise<void> {
+    const { identity, shape, now } = this.#settings;
+    for (const record of records) {
+      const ticket = this.#tracker.track(record.end);
+      const onDurable = () => {
+        if (this.#tracker.ack(ticket)) {
+          this.checkpoint.offset = this.#tracker.committed;
+          this.committedAtMs = now();
+          this.#hooks.onCheckpoint();
+        }
+      };
+      // Empty lines carry nothing to ship, but their bytes still count as done.
+      if (record.lines === 1 && record.text === '' && !record.truncated) {
+        onDurable();
+        continue;
+      }
+      const file = { path: this.checkpoint.path, fingerprint: this.checkpoint.fingerprint };
+      await this.#hooks.emit(buildLogEvent(record, file, identity, shape, now()), onDurable);
+    }
+  }
+}
