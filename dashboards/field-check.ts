@@ -28,7 +28,7 @@ const fitting: Record<FieldUse, readonly string[]> = {
   numeric: numericTypes,
   date: ['date'],
   searchable: ['keyword', 'boolean', 'date', 'ip', 'text', ...numericTypes],
-  shown: ['keyword', 'boolean', 'date', 'ip', 'text', 'flattened', ...numericTypes],
+  shown: ['keyword', 'boolean', 'date', 'ip', 'text', 'flattened', 'stored_only', ...numericTypes],
 };
 
 function panelUsages(dashboard: string, panel: PanelSpec): FieldUsage[] {
