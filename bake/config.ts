@@ -1,0 +1,94 @@
+/**
+ * The bake config (`kiln bake --config bake.yaml`): strict, parsed once. Paths are relative to
+ * the config file. It names the inputs (template, playbook, variables, agent config) and how
+ * kiln installs the agent; it never holds credentials (the secret lint checks that too).
+ */
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { loadConfigFile } from '../lib/config.ts';
+
+/** The bake config as written. */
+export const bakeConfigSchema = z.strictObject({
+  /** The Packer template: JSON (`.json`) or HCL2 (`.pkr.hcl`). */
+  template: z.string().min(1),
+  /** The Ansible playbook run by Packer's `ansible` provisioner; its directory is the playbook tree. */
+  playbook: z.string().min(1).optional(),
+  /** Ansible Galaxy requirements (roles, collections). Default `<playbook dir>/requirements.yml` when present. */
+  requirements: z.string().min(1).optional(),
+  /** Template variables passed with `-var`. Default none. */
+  variables: z.record(z.string(), z.string()).default({}),
+  /** Variable files passed with `-var-file`. Default none. */
+  varFiles: z.array(z.string().min(1)).default([]),
+  /** The source (parent) image id; default: read from the builders (`source_ami`, `source_image`, …). */
+  sourceImage: z.string().min(1).optional(),
+  /** Image name and version written to the manifest. */
+  imageName: z.string().min(1).optional(),
+  imageVersion: z.string().min(1).optional(),
+  /**
+   * A directory prefix inside the machine under which kiln installs everything (`/etc/kiln` becomes
+   * `<imageRoot>/etc/kiln`). Default "" (the image's real root). Tests and chroot bakes set it.
+   */
+  imageRoot: z.string().default(''),
+  agent: z.strictObject({
+    /** The agent config installed as /etc/kiln/agent.yaml (validated against the agent's schema). */
+    configFile: z.string().min(1),
+    /** The single-file agent bundle. Default `dist/kiln-agent.js` of this kiln checkout. */
+    bundle: z.string().min(1).optional(),
+    /** Node.js ≥ 22 inside the image. Default /usr/bin/node. */
+    nodePath: z.string().startsWith('/').default('/usr/bin/node'),
+    /** Units of the applications the agent watches: it starts after and stops after them. Default none. */
+    afterUnits: z.array(z.string().min(1)).default([]),
+  }),
+  /** Install the latest security updates after the playbook. Default false. */
+  securityUpdates: z.boolean().default(false),
+  /** Run kiln's provisioners through `sudo -E` (set false when the communicator logs in as root). Default true. */
+  sudo: z.boolean().default(true),
+  /** Extra `ansible-playbook` arguments (e.g. `["-e", "env=prod"]`). Default none. */
+  ansibleArguments: z.array(z.string()).default([]),
+  /** Where bakes keep their work files and downloads (`<dir>/<bake id>/`). Default `.kiln/bakes`. */
+  outputDir: z.string().default('.kiln/bakes'),
+  /** Regexes of reviewed secret-lint findings to accept (matched against `file:line` and the finding). */
+  allowSecrets: z.array(z.string().min(1)).default([]),
+});
+
+/** The bake config with every path made absolute. */
+export type BakeConfig = z.output<typeof bakeConfigSchema> & {
+  /** The config file itself. */
+  file: string;
+  agent: z.output<typeof bakeConfigSchema>['agent'] & { bundle: string };
+};
+
+/** Loads the bake config and resolves its paths against the config file's directory. */
+export function loadBakeConfig(file: string, defaults: { agentBundle: string }): BakeConfig {
+  const raw = loadConfigFile(file, bakeConfigSchema);
+  const base = dirname(resolve(file));
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const config: BakeConfig = {
+    ...raw,
+    file: resolve(file),
+    template: at(raw.template),
+    varFiles: raw.varFiles.map(at),
+    outputDir: at(raw.outputDir),
+    agent: {
+      ...raw.agent,
+      configFile: at(raw.agent.configFile),
+      bundle: at(raw.agent.bundle ?? defaults.agentBundle),
+    },
+  };
+  if (raw.playbook) config.playbook = at(raw.playbook);
+  if (raw.requirements) config.requirements = at(raw.requirements);
+  return config;
+}
+
+/** Where kiln puts things inside the image (before the image-root prefix). */
+export const imagePaths = {
+  agentBundle: '/usr/local/lib/kiln/kiln-agent.js',
+  agentWrapper: '/usr/local/bin/kiln-agent',
+  agentConfig: '/etc/kiln/agent.yaml',
+  unit: '/etc/systemd/system/kiln-agent.service',
+  unitWantsLink: '/etc/systemd/system/multi-user.target.wants/kiln-agent.service',
+  stateDir: '/var/lib/kiln-agent',
+  baseline: '/etc/kiln/baseline.json',
+  manifest: '/etc/kiln/image.json',
+  packages: '/etc/kiln/packages.txt',
+} as const;

@@ -1,0 +1,160 @@
+/**
+ * The files kiln puts into the image, rendered as text: the agent's systemd unit, the install
+ * script, and the finalize script that captures the baseline and writes the manifest as the very
+ * last step of the bake. Pure: every value comes in as an argument.
+ */
+import { imagePaths } from './config.ts';
+
+/** Quotes a value for POSIX sh (single quotes; embedded quotes closed and escaped). */
+export function shQuote(value: string): string {
+  return `'${value.replaceAll("'", `'"'"'`)}'`;
+}
+
+/** What the unit needs. */
+export interface UnitOptions {
+  nodePath: string;
+  /** The application units the agent watches: After= them, so systemd stops the agent after them. */
+  afterUnits: readonly string[];
+  /** The agent's own shutdown deadline; the unit's stop timeout is longer. */
+  shutdownDeadlineMs: number;
+}
+
+/** Margin between the agent's shutdown deadline and systemd's SIGKILL. */
+export const stopTimeoutMarginSec = 15;
+
+/**
+ * The systemd unit. Units stop in the reverse order of `After=`, so ordering the agent after the
+ * applications makes it stop after them and ship their last lines
+ * (https://www.freedesktop.org/software/systemd/man/latest/systemd.unit.html#Before=).
+ */
+export function renderUnit(options: UnitOptions): string {
+  const after = ['network-online.target', ...options.afterUnits].join(' ');
+  const stopSec = Math.ceil(options.shutdownDeadlineMs / 1000) + stopTimeoutMarginSec;
+  return [
+    '[Unit]',
+    "Description=kiln agent: ships this instance's logs and checks it against its baked baseline",
+    'Documentation=https://github.com/kiln/kiln/blob/main/docs/bake.md',
+    'Wants=network-online.target',
+    `After=${after}`,
+    '',
+    '[Service]',
+    'Type=simple',
+    `ExecStart=${options.nodePath} ${imagePaths.agentBundle} run --config ${imagePaths.agentConfig}`,
+    'Restart=on-failure',
+    'RestartSec=5',
+    'KillMode=mixed',
+    'KillSignal=SIGTERM',
+    `TimeoutStopSec=${stopSec}`,
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
+/** What the install and finalize scripts need. */
+export interface ScriptOptions {
+  /** The image-root prefix ("" for the real root). */
+  imageRoot: string;
+  /** Where the staging directory lands on the machine. */
+  remoteStage: string;
+  nodePath: string;
+}
+
+/** Installs agent, wrapper, unit (enabled by its wants link, which works offline too) and config. */
+export function renderInstallScript(options: ScriptOptions): string {
+  const root = shQuote(options.imageRoot.replace(/\/$/, ''));
+  const stage = shQuote(options.remoteStage);
+  return [
+    '#!/bin/sh',
+    'set -eu',
+    'echo "kiln-step: install-agent"',
+    `R=${root}`,
+    `S=${stage}`,
+    `install -D -m 0755 "$S/kiln-agent.js" "$R${imagePaths.agentBundle}"`,
+    `install -D -m 0755 "$S/kiln-agent.sh" "$R${imagePaths.agentWrapper}"`,
+    `install -D -m 0644 "$S/kiln-agent.service" "$R${imagePaths.unit}"`,
+    `install -D -m 0640 "$S/agent.yaml" "$R${imagePaths.agentConfig}"`,
+    `mkdir -p "$R${dirOf(imagePaths.unitWantsLink)}" "$R${imagePaths.stateDir}"`,
+    `chmod 0750 "$R${imagePaths.stateDir}"`,
+    `ln -sfn ${imagePaths.unit} "$R${imagePaths.unitWantsLink}"`,
+    `echo "kiln: agent installed at $R${imagePaths.agentBundle}"`,
+    '',
+  ].join('\n');
+}
+
+/** The `kiln-agent` command on the image's PATH. */
+export function renderAgentWrapper(nodePath: string): string {
+  return `#!/bin/sh\nexec ${shQuote(nodePath)} ${imagePaths.agentBundle} "$@"\n`;
+}
+
+/**
+ * The last step inside the image: check Node, write the package list, capture the baseline
+ * (`kiln-agent baseline capture`), then fill the manifest template with the built-at time and the
+ * two digests. The package list is written before the capture so the baseline covers it; the
+ * manifest and baseline come after it and are on the agent's allowlist.
+ */
+export function renderFinalizeScript(options: ScriptOptions): string {
+  const root = shQuote(options.imageRoot.replace(/\/$/, ''));
+  const node = shQuote(options.nodePath);
+  return [
+    '#!/bin/sh',
+    'set -eu',
+    'echo "kiln-step: baseline"',
+    `R=${root}`,
+    `S=${shQuote(options.remoteStage)}`,
+    `NODE=${node}`,
+    'if ! "$NODE" -e "process.exit(Number(process.versions.node.split(\'.\')[0]) >= 22 ? 0 : 1)" 2>/dev/null; then',
+    '  echo "kiln: the image needs Node.js >= 22 at $NODE to run kiln-agent (found: $("$NODE" --version 2>&1 || echo none)); install it in the playbook or set agent.nodePath" >&2',
+    '  exit 1',
+    'fi',
+    `mkdir -p "$R${dirOf(imagePaths.manifest)}"`,
+    'if [ -f "$R/var/lib/dpkg/status" ]; then',
+    `  dpkg-query --admindir="$R/var/lib/dpkg" -W -f='\${binary:Package} \${Version}\\n'`,
+    'elif command -v rpm >/dev/null 2>&1 && [ -d "$R/var/lib/rpm" ]; then',
+    `  rpm --root "\${R:-/}" -qa --qf '%{NAME}.%{ARCH} %{VERSION}-%{RELEASE}\\n'`,
+    `fi | LC_ALL=C sort > "$R${imagePaths.packages}"`,
+    `PACKAGES_DIGEST="sha256:$(sha256sum < "$R${imagePaths.packages}" | cut -d' ' -f1)"`,
+    `OUT=$("$NODE" "$R${imagePaths.agentBundle}" baseline capture --root "\${R:-/}" --config "$R${imagePaths.agentConfig}" --out "$R${imagePaths.baseline}")`,
+    'echo "$OUT"',
+    'BASELINE_DIGEST=$(printf "%s\\n" "$OUT" | grep -Eo "sha256:[0-9a-f]{64}" | tail -n 1)',
+    '[ -n "$BASELINE_DIGEST" ] || { echo "kiln: baseline capture printed no digest" >&2; exit 1; }',
+    'BUILT_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)',
+    'sed -e "s/@BUILT_AT@/$BUILT_AT/" -e "s/@BASELINE_DIGEST@/$BASELINE_DIGEST/" \\',
+    `  -e "s/@PACKAGES_DIGEST@/$PACKAGES_DIGEST/" "$S/image.json.in" > "$R${imagePaths.manifest}"`,
+    `chmod 0644 "$R${imagePaths.manifest}" "$R${imagePaths.baseline}"`,
+    'rm -rf "$S"',
+    'echo "kiln: baseline $BASELINE_DIGEST, packages $PACKAGES_DIGEST"',
+    '',
+  ].join('\n');
+}
+
+/** What the manifest records that is known on the bake host. */
+export interface ManifestFields {
+  bakeId: string;
+  bakeKey: string;
+  parentImage?: string;
+  imageName?: string;
+  imageVersion?: string;
+  gitRevision?: string;
+  gitDirty?: boolean;
+  packerVersion: string;
+  ansibleVersion?: string;
+  agentVersion: string;
+}
+
+/** The manifest with placeholders for what only the image knows (built-at, the two digests). */
+export function renderManifestTemplate(fields: ManifestFields): string {
+  const manifest = {
+    format: 'kiln-image/1',
+    ...fields,
+    builtAt: '@BUILT_AT@',
+    baselineDigest: '@BASELINE_DIGEST@',
+    packagesDigest: '@PACKAGES_DIGEST@',
+  };
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+function dirOf(path: string): string {
+  return path.slice(0, path.lastIndexOf('/'));
+}

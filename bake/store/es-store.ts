@@ -1,0 +1,117 @@
+/**
+ * The Elasticsearch bake store: records in `<prefix>-bakes` (`_id` = bake id), locks as
+ * create-only documents (`op_type=create`, `_id` = `lock-<key>`): Elasticsearch accepts exactly
+ * one create of an id, so two bake hosts never both run the same key.
+ * https://www.elastic.co/guide/en/elasticsearch/reference/current/docs-index_.html#docs-index-api-op_type
+ */
+import type { Client } from '@elastic/elasticsearch';
+import { esStatusOf, wrapEsError } from '../../lib/es.ts';
+import type { RegistryDocument } from '../../lib/fleet.ts';
+import type { IndexNames } from '../../lib/indices.ts';
+import type { InstanceRef } from '../lineage.ts';
+import type { BakeLock, BakeRecord, BakeStore } from './record.ts';
+
+interface LockDocument {
+  '@timestamp': string;
+  kiln: { kind: 'bake_lock'; bake: { id: string; key: string } };
+}
+
+/** A store in the bakes index of `names`. */
+export function esBakeStore(client: Client, names: IndexNames, url = ''): BakeStore {
+  const index = names.state('bakes');
+  const lockId = (key: string) => `lock-${key}`;
+  const search = async (query: Record<string, unknown>, size: number): Promise<BakeRecord[]> => {
+    try {
+      const result = await client.search<BakeRecord>({
+        index,
+        size,
+        query,
+        sort: [{ 'kiln.bake.started_at': { order: 'desc' } }],
+        ignore_unavailable: true,
+        allow_no_indices: true,
+      });
+      return result.hits.hits.flatMap((h) => (h._source ? [h._source] : []));
+    } catch (error) {
+      throw wrapEsError(error, `searching the bakes in ${index}`, url);
+    }
+  };
+  return {
+    where: `Elasticsearch ${url ? `${url}/` : ''}${index}`,
+    findSucceeded: async (key) => {
+      const hits = await search(
+        {
+          bool: {
+            filter: [
+              { term: { 'kiln.kind': 'bake' } },
+              { term: { 'kiln.bake.key': key } },
+              { term: { 'kiln.bake.status': 'succeeded' } },
+            ],
+          },
+        },
+        1,
+      );
+      return hits[0];
+    },
+    save: async (record) => {
+      try {
+        await client.index({ index, id: record.kiln.bake.id, document: record, refresh: 'wait_for' });
+      } catch (error) {
+        throw wrapEsError(error, `recording bake ${record.kiln.bake.id} in ${index}`, url);
+      }
+    },
+    list: (limit = 1000) => search({ term: { 'kiln.kind': 'bake' } }, limit),
+    tryLock: async (lock) => {
+      const document: LockDocument = {
+        '@timestamp': new Date(lock.acquiredAtMs).toISOString(),
+        kiln: { kind: 'bake_lock', bake: { id: lock.bakeId, key: lock.key } },
+      };
+      try {
+        await client.create({ index, id: lockId(lock.key), document });
+        return { acquired: true };
+      } catch (error) {
+        if (esStatusOf(error) !== 409) throw wrapEsError(error, `locking bake key ${lock.key}`, url);
+      }
+      const held = await client.get<LockDocument>({ index, id: lockId(lock.key) }, { ignore: [404] });
+      if (!held.found || !held._source) return { acquired: false, holder: { ...lock, bakeId: 'unknown' } };
+      return {
+        acquired: false,
+        holder: {
+          key: lock.key,
+          bakeId: held._source.kiln.bake.id,
+          acquiredAtMs: Date.parse(held._source['@timestamp']),
+        },
+      };
+    },
+    instances: async () => {
+      try {
+        const result = await client.search<RegistryDocument>({
+          index: names.state('registry'),
+          size: 10_000,
+          _source: ['cloud.instance.id', 'cloud.image.id', 'kiln.bake.id', 'kiln.status'],
+          ignore_unavailable: true,
+          allow_no_indices: true,
+        });
+        return result.hits.hits.flatMap((h) => {
+          const doc = h._source;
+          if (!doc?.cloud?.instance?.id) return [];
+          const ref: InstanceRef = { instanceId: doc.cloud.instance.id };
+          if (doc.cloud.image?.id) ref.imageId = doc.cloud.image.id;
+          if (doc.kiln?.bake?.id) ref.bakeId = doc.kiln.bake.id;
+          if (doc.kiln?.status) ref.status = doc.kiln.status;
+          return [ref];
+        });
+      } catch (error) {
+        throw wrapEsError(error, `reading the fleet registry ${names.state('registry')}`, url);
+      }
+    },
+    unlock: async (key, bakeId) => {
+      const held = await client.get<LockDocument>({ index, id: lockId(key) }, { ignore: [404] });
+      if (!held.found || held._source?.kiln.bake.id !== bakeId) return;
+      // Delete only the version we read, so a lock taken over in between is left alone.
+      await client.delete(
+        { index, id: lockId(key), if_seq_no: held._seq_no!, if_primary_term: held._primary_term! },
+        { ignore: [404, 409] },
+      );
+    },
+  };
+}
