@@ -25,6 +25,18 @@ export interface DriftSourceOptions {
   /** Directory prefix of the checked system. Default `/`. */
   root?: string;
   now?: () => number;
+  /** Told when a check finished (with its counters) and when watching started; for metrics and tests. */
+  observe?: (what: 'checked' | 'watching', detail?: DriftCheckReport) => void;
+}
+
+/** What one check did. */
+export interface DriftCheckReport {
+  reason: string;
+  differences: number;
+  sent: number;
+  hashed: number;
+  cached: number;
+  durationMs: number;
 }
 
 /** Raised inside a scan when the source stops, to abandon the rest of it. */
@@ -84,14 +96,16 @@ export function createDriftSource(
         void reported.add(key).finally(() => inFlight.delete(key));
       });
     }
-    log.debug('drift check done', {
+    const report: DriftCheckReport = {
       reason,
       differences: differences.length,
       sent,
       hashed: counters.hashed,
       cached: counters.cached,
-      duration_ms: now() - started,
-    });
+      durationMs: now() - started,
+    };
+    log.debug('drift check done', { ...report });
+    options.observe?.('checked', report);
   };
 
   /** Runs a scan, or queues one more if a scan is running (never two at once). */
@@ -136,6 +150,7 @@ export function createDriftSource(
       ignored: (p: string) => allowlist.allows('file', logicalOf(p)),
     });
     watcher.on('all', scheduleSoon);
+    watcher.on('ready', () => options.observe?.('watching'));
     watcher.on('error', (error) => log.warn('watching for drift failed', { error: describeError(error) }));
   };
 
@@ -169,6 +184,7 @@ export function createDriftSource(
       watcher = undefined;
       await closing;
       await scanning;
+      await reported.flush();
     },
   };
 }

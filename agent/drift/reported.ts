@@ -47,6 +47,11 @@ export class ReportedDifferences {
     await rename(tmp, this.file);
   }
 
+  /** Resolves once every recorded key is saved. */
+  flush(): Promise<void> {
+    return this.#saving;
+  }
+
   get size(): number {
     return this.#keys.size;
   }

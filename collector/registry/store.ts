@@ -28,7 +28,9 @@ export async function updateRegistryDocument(
   client: Client,
   index: string,
   id: string,
-  mutate: (current: RegistryDocument | undefined) => RegistryDocument | undefined,
+  mutate: (
+    current: RegistryDocument | undefined,
+  ) => RegistryDocument | undefined | Promise<RegistryDocument | undefined>,
   options: UpdateOptions = {},
 ): Promise<RegistryDocument | undefined> {
   const maxAttempts = options.maxAttempts ?? 50;
@@ -43,7 +45,7 @@ export async function updateRegistryDocument(
     } catch (error) {
       throw wrapEsError(error, `reading registry document ${id}`);
     }
-    const next = mutate(current?.doc);
+    const next = await mutate(current?.doc);
     if (!next) return undefined;
     try {
       await client.index({

@@ -1,0 +1,144 @@
+/**
+ * The drift source on a real directory tree: a clean start sends nothing, a change seen by the
+ * file-system watcher is sent once as a drift event with its details, and a restart with the same
+ * state directory sends nothing again. The stat cache re-hashes only changed files (ctime counts).
+ */
+import { mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { captureBaseline, checkBaseline, writeBaselineFile } from '../../../agent/baseline/capture.ts';
+import type { HashStats } from '../../../agent/baseline/hash.ts';
+import type { Baseline } from '../../../agent/baseline/types.ts';
+import { agentConfigSchema } from '../../../agent/config.ts';
+import { createDriftSource, type DriftCheckReport } from '../../../agent/drift/index.ts';
+import { PersistentHashCache } from '../../../agent/drift/stat-cache.ts';
+import { silentLogger } from '../../../lib/log.ts';
+import type { WireEvent } from '../../../lib/wire.ts';
+import { makeSystemTree, treeRoots } from '../baseline/fixture.ts';
+
+const identity = { instanceId: 'i-0drift', hostname: 'web-1', bootId: 'boot-1' };
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(condition()).toBe(true);
+}
+
+describe('drift source', () => {
+  let root: string;
+  let stateDir: string;
+  let baseline: Baseline;
+
+  beforeEach(async () => {
+    root = await makeSystemTree();
+    stateDir = await mkdtemp(path.join(tmpdir(), 'kiln-state-'));
+    baseline = await captureBaseline({ root, roots: treeRoots, nowMs: 0 });
+    await writeBaselineFile(path.join(root, 'etc/kiln/baseline.json'), baseline);
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  function start(events: WireEvent[], reports: DriftCheckReport[], watching: { ready: boolean }) {
+    const config = agentConfigSchema.parse({
+      collector: { url: 'https://collector.example', enrollmentToken: { env: 'KILN_TOKEN' } },
+      stateDir,
+      drift: { intervalMs: 3_600_000, watchDebounceMs: 50 },
+    });
+    const source = createDriftSource(config, identity, silentLogger, {
+      root,
+      now: () => Date.UTC(2026, 4, 1, 9),
+      observe: (what, report) => {
+        if (what === 'watching') watching.ready = true;
+        if (report) reports.push(report);
+      },
+    });
+    return {
+      source,
+      begin: () =>
+        source.start({
+          push: async (event, onDurable) => {
+            events.push(event);
+            onDurable();
+          },
+        }),
+    };
+  }
+
+  it('sends each new difference once, with its details, and nothing again after a restart', async () => {
+    const events: WireEvent[] = [];
+    const reports: DriftCheckReport[] = [];
+    const watching = { ready: false };
+    const first = start(events, reports, watching);
+    await first.begin();
+    await waitFor(() => reports.length >= 1 && watching.ready);
+    expect(reports[0]).toMatchObject({ reason: 'start', differences: 0, sent: 0 });
+    expect(events).toEqual([]);
+
+    await writeFile(path.join(root, 'usr/bin/tool'), '#!/bin/sh\necho changed\n');
+    // One change, two differences (size and content), found by the same check.
+    await waitFor(() => events.length === 2);
+    const event = events[0]!;
+    expect(event.kiln).toEqual({
+      kind: 'drift',
+      drift: {
+        change: 'changed',
+        category: 'file',
+        path: '/usr/bin/tool',
+        attribute: 'size',
+        before: '20',
+        after: '23',
+        baseline_digest: baseline.digest,
+      },
+    });
+    expect(event.file).toEqual({ path: '/usr/bin/tool' });
+    expect(event.cloud).toEqual({ instance: { id: 'i-0drift' } });
+    expect(event.host).toEqual({ hostname: 'web-1', name: 'web-1', boot: { id: 'boot-1' } });
+    expect(event['@timestamp']).toBe('2026-05-01T09:00:00.000Z');
+    expect(events.map((e) => (e.kiln.drift as { attribute: string }).attribute)).toEqual(['size', 'sha256']);
+
+    await writeFile(path.join(root, 'etc/new.conf'), 'x=1\n');
+    await waitFor(() => events.length === 3);
+    expect(events[2]!.kiln.drift).toMatchObject({ change: 'added', path: '/etc/new.conf' });
+    await first.source.stop();
+    await first.source.stop();
+
+    // A restart (same state directory) finds the same three differences and sends none of them.
+    const again: WireEvent[] = [];
+    const againReports: DriftCheckReport[] = [];
+    const second = start(again, againReports, { ready: false });
+    await second.begin();
+    await waitFor(() => againReports.length >= 1);
+    await second.source.stop();
+    expect(againReports[0]).toMatchObject({ reason: 'start', differences: 3, sent: 0, hashed: 0 });
+    expect(again).toEqual([]);
+    expect(new Set(events.map((e) => e.event.id)).size).toBe(3);
+  });
+
+  it('the stat cache re-hashes only files whose size, mtime, ctime or inode changed', async () => {
+    const cache = new PersistentHashCache(path.join(stateDir, 'cache.json'));
+    const count = async () => {
+      const counters: HashStats = { hashed: 0, cached: 0, bytesRead: 0 };
+      const differences = await checkBaseline(baseline, { root, cache, counters });
+      await cache.save();
+      return { counters, differences };
+    };
+    const first = await count();
+    expect(first.counters).toMatchObject({ hashed: 9, cached: 0 });
+    const second = await count();
+    expect(second.counters).toMatchObject({ hashed: 0, cached: 9, bytesRead: 0 });
+
+    // Same size, mtime restored: only the ctime tells the content changed.
+    const file = path.join(root, 'etc/app.conf');
+    const before = await stat(file);
+    await writeFile(file, 'listen=9090\n');
+    await utimes(file, before.atime, before.mtime);
+    const third = await count();
+    expect(third.counters).toMatchObject({ hashed: 1, cached: 8 });
+    expect(third.differences.map((d) => `${d.path} ${d.attribute}`)).toEqual(['/etc/app.conf sha256']);
+
+    const reloaded = new PersistentHashCache(path.join(stateDir, 'cache.json'));
+    expect(await reloaded.load()).toBe(9);
+  });
+});
