@@ -7,7 +7,7 @@
  * `emit` — the files themselves are the buffer.
  */
 import { type FileHandle, open, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Logger } from '../../../lib/log.ts';
 import { sleep } from '../../../lib/retry.ts';
 import type { EventSink, Source } from '../../pipeline/source.ts';
@@ -36,6 +36,8 @@ export class FileSource implements Source {
   readonly #store: CheckpointStore;
   readonly #excludes: Array<(path: string) => boolean>;
   readonly #tailers: FileTailer[] = [];
+  /** Next content generation per dev:inode after a truncation. */
+  readonly #generations = new Map<string, number>();
   #saved: FileCheckpoint[] = [];
   #sink: EventSink | undefined;
   #stopping = false;
@@ -139,7 +141,7 @@ export class FileSource implements Source {
     if (this.#dirty && (final || now - this.#lastSaveMs >= this.#s.checkpointIntervalMs)) await this.#save();
   }
 
-  async #observe(tailer: FileTailer, checkHead: boolean): Promise<RotationState> {
+  async #observe(tailer: FileTailer, checkHead: boolean, copyCandidate?: string): Promise<RotationState> {
     const open = await tailer.statOpen();
     const cp = tailer.checkpoint;
     const mustCheckHead = checkHead || open.size < tailer.readOffset;
@@ -152,7 +154,7 @@ export class FileSource implements Source {
       headMatches,
     });
     if (decided === 'truncated') {
-      await this.#onTruncated(tailer);
+      await this.#onTruncated(tailer, copyCandidate);
       return tailer.state;
     }
     if (decided !== tailer.state && tailer.state !== 'moved') {
@@ -164,13 +166,20 @@ export class FileSource implements Source {
   }
 
   /** copytruncate: continue from the copy when one holds our bytes, then start the new content. */
-  async #onTruncated(tailer: FileTailer): Promise<void> {
+  async #onTruncated(tailer: FileTailer, extraCandidate?: string): Promise<void> {
     const cp = tailer.checkpoint;
-    for (const candidate of await rotationSiblings(cp.path)) {
+    this.#generations.set(`${cp.dev}:${cp.ino}`, cp.generation + 1);
+    const candidates = await rotationSiblings(cp.path);
+    if (extraCandidate && !candidates.includes(extraCandidate)) candidates.push(extraCandidate);
+    for (const candidate of candidates) {
       const handle = await open(candidate, 'r').catch(() => undefined);
       if (!handle) continue;
       const info = await handle.stat();
+      const tailedAlready = this.#tailers.some(
+        (t) => t.checkpoint.dev === info.dev && t.checkpoint.ino === info.ino,
+      );
       const isCopy =
+        !tailedAlready &&
         info.ino !== cp.ino &&
         info.size >= tailer.readOffset &&
         (await hashHead(handle, cp.headLength)) === cp.headHash;
@@ -246,14 +255,17 @@ export class FileSource implements Source {
         checkpoint = { ...saved, path };
     }
     if (!checkpoint) {
-      if (await this.#isCopyOfTracked(handle, info.ino)) {
+      if (await this.#isCopyOfTracked(handle, path)) {
         await handle.close();
         return undefined;
       }
       const headLength = Math.min(info.size, headBytes);
       const headHash = (await hashHead(handle, headLength))!;
       const known = [...this.#saved, ...this.#tailers.map((t) => t.checkpoint)].filter(sameInode);
-      const generation = known.reduce((max, c) => Math.max(max, c.generation + 1), 0);
+      const generation = known.reduce(
+        (max, c) => Math.max(max, c.generation + 1),
+        this.#generations.get(`${info.dev}:${info.ino}`) ?? 0,
+      );
       const stats = { dev: info.dev, ino: info.ino, size: info.size, birthtimeMs: info.birthtimeMs };
       checkpoint = {
         fingerprint: computeFingerprint(stats, headHash, generation),
@@ -281,12 +293,23 @@ export class FileSource implements Source {
     return tailer;
   }
 
-  /** A new file whose head equals a tailed file's head is a copytruncate copy: read via the original. */
-  async #isCopyOfTracked(handle: FileHandle, ino: number): Promise<boolean> {
-    for (const t of this.#tailers) {
-      if (t.checkpoint.ino === ino || t.state === 'truncated' || t.checkpoint.headLength < headBytes)
-        continue;
+  /**
+   * A new file whose head equals a tailed file's head is a copytruncate copy: its bytes are
+   * read through the original's tailer (same fingerprint, same ids), never as a new file.
+   */
+  async #isCopyOfTracked(handle: FileHandle, path: string): Promise<boolean> {
+    const { ino } = await handle.stat();
+    for (const t of [...this.#tailers]) {
+      if (t.checkpoint.ino === ino || t.state === 'truncated') continue;
+      // A short head proves little: only trust it for a rotation sibling (app.log → app.log.1).
+      const sibling = basename(path).startsWith(basename(t.checkpoint.path));
+      if (t.checkpoint.headLength < headBytes && !sibling) continue;
       if ((await hashHead(handle, t.checkpoint.headLength)) !== t.checkpoint.headHash) continue;
+      // The original may have been truncated a moment ago: it looks first, and adopts this copy.
+      if ((await this.#observe(t, true, path)) !== 'active' || t.checkpoint.ino === ino) {
+        if (this.#tailers.some((other) => other.checkpoint.ino === ino)) return true;
+        if (t.state === 'truncated') continue;
+      }
       // Same first KiB: compare the last KiB both have too, so two files with one header differ.
       const size = Math.min((await handle.stat()).size, t.size);
       const at = Math.max(0, size - headBytes);
