@@ -1,0 +1,84 @@
+/**
+ * The benchmark's side of Elasticsearch: the template every peer index gets (the same settings
+ * kiln's own log indices have, so the comparison is fair), counts and clean-up.
+ * APIs: https://www.elastic.co/guide/en/elasticsearch/reference/8.19/rest-apis.html
+ */
+
+async function call(url: string, method: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(60_000),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/**
+ * An index template for the peers' indices: one shard, replicas 0-1 and a 5 s refresh like
+ * kiln's log indices (collector/storage/templates/index-templates.ts), and the three fields every
+ * shipper writes mapped as kiln maps them.
+ */
+export function peerTemplate(indices: string[]): Record<string, unknown> {
+  return {
+    index_patterns: indices,
+    priority: 500,
+    template: {
+      settings: {
+        'index.number_of_shards': 1,
+        'index.auto_expand_replicas': '0-1',
+        'index.refresh_interval': '5s',
+      },
+      mappings: {
+        dynamic: true,
+        properties: {
+          '@timestamp': { type: 'date' },
+          message: { type: 'text' },
+          log: { properties: { file: { properties: { path: { type: 'keyword' } } } } },
+        },
+      },
+    },
+  };
+}
+
+/** Installs the peer template as `<name>`. */
+export async function putPeerTemplate(esUrl: string, name: string, indices: string[]): Promise<void> {
+  await call(`${esUrl}/_index_template/${name}`, 'PUT', peerTemplate(indices));
+}
+
+/** Refreshes, then counts the documents of an index pattern (0 while it does not exist). */
+export async function countDocs(esUrl: string, pattern: string): Promise<number> {
+  const q = 'allow_no_indices=true&ignore_unavailable=true';
+  await call(`${esUrl}/${pattern}/_refresh?${q}`, 'POST');
+  const result = (await call(`${esUrl}/${pattern}/_count?${q}`, 'GET')) as { count: number };
+  return result.count;
+}
+
+/** Deletes indices (a comma-separated list of names or patterns) and a template. */
+export async function dropIndices(esUrl: string, pattern: string, template?: string): Promise<void> {
+  await call(
+    `${esUrl}/${pattern}?allow_no_indices=true&ignore_unavailable=true&expand_wildcards=all`,
+    'DELETE',
+  );
+  if (template) {
+    await fetch(`${esUrl}/_index_template/${template}`, { method: 'DELETE' }).catch(() => undefined);
+  }
+}
+
+/** Disk used by an index pattern's primaries (store size), in bytes. */
+export async function storeBytes(esUrl: string, pattern: string): Promise<number> {
+  const stats = (await call(`${esUrl}/${pattern}/_stats/store?allow_no_indices=true`, 'GET')) as {
+    _all?: { primaries?: { store?: { size_in_bytes?: number } } };
+  };
+  return stats._all?.primaries?.store?.size_in_bytes ?? 0;
+}
+
+/** One document of an index pattern, to show what a shipper produced. */
+export async function sampleDoc(esUrl: string, pattern: string): Promise<unknown> {
+  const result = (await call(`${esUrl}/${pattern}/_search?size=1`, 'GET')) as {
+    hits: { hits: Array<{ _source: unknown }> };
+  };
+  return result.hits.hits[0]?._source;
+}

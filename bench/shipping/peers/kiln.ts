@@ -1,0 +1,163 @@
+/**
+ * kiln itself (agent → collector → Elasticsearch) and the agent alone against a collector
+ * stand-in that acknowledges without storing. Both run the shipped bundles in dist/.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TokenStore } from '../../../collector/tokens/token-store.ts';
+import { createEsClient } from '../../../lib/es.ts';
+import { indexNames } from '../../../lib/indices.ts';
+import { freePort } from '../../../lib/local-es/index.ts';
+import { countDocs, dropIndices } from '../es-target.ts';
+import { type Child, waitUntil } from '../processes.ts';
+import type { BenchContext, Shipper } from '../shipper.ts';
+
+/** The agent's shipping settings in the benchmark (its defaults, stated). */
+export const kilnAgentSettings = {
+  batchMaxEvents: 2000,
+  batchMaxBytes: 2 * 1024 * 1024,
+  flushIntervalMs: 1000,
+  maxInFlight: 2,
+  maxQueuedEvents: 20_000,
+} as const;
+
+/** The agent config for one run (pure). */
+export function agentConfig(o: {
+  collectorUrl: string;
+  tokenFile: string;
+  stateDir: string;
+  logDir: string;
+}): object {
+  return {
+    collector: { url: o.collectorUrl, enrollmentToken: { file: o.tokenFile } },
+    stateDir: o.stateDir,
+    instanceId: 'i-bench-0001',
+    inputs: { files: [{ include: [join(o.logDir, '*.log')] }] },
+    shipping: { ...kilnAgentSettings },
+    facts: { enabled: false },
+    drift: { enabled: false },
+  };
+}
+
+const settingsLine = `agent defaults: ${kilnAgentSettings.batchMaxEvents} events / ≤2 MiB per gzip batch, ${kilnAgentSettings.maxInFlight} in flight, ≤${kilnAgentSettings.maxQueuedEvents} queued; checkpoints only on acknowledgement`;
+
+async function waitReady(child: Child, url: string): Promise<void> {
+  await waitUntil(`${child.name} on ${url}`, async () => {
+    if (!child.running()) throw new Error(`${child.name} exited: ${child.tail()}`);
+    return fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+  });
+}
+
+function startAgent(ctx: BenchContext, dir: string, collectorUrl: string): Child {
+  const config = join(dir, 'agent.json');
+  writeFileSync(
+    config,
+    JSON.stringify(
+      agentConfig({
+        collectorUrl,
+        tokenFile: join(dir, 'token'),
+        stateDir: join(dir, 'state'),
+        logDir: ctx.logDir,
+      }),
+      null,
+      2,
+    ),
+  );
+  return ctx.processes.start(
+    'kiln-agent',
+    process.execPath,
+    [join(ctx.root, 'dist', 'kiln-agent.js'), 'run', '--config', config],
+    join(dir, 'agent.out'),
+    { KILN_LOG_LEVEL: 'warn' },
+  );
+}
+
+/** kiln end to end: the real collector writing to Elasticsearch, the real agent tailing the files. */
+export function kilnShipper(ctx: BenchContext, version: string): Shipper {
+  const prefix = `${ctx.prefix}-kiln`;
+  const dir = ctx.workDir('kiln');
+  let collector: Child | undefined;
+  let url = '';
+  return {
+    name: `kiln ${version} (agent → collector)`,
+    settings: `${settingsLine}; collector: create on deterministic ids, 5 s refresh`,
+    async setUp() {
+      const port = await freePort();
+      url = `http://127.0.0.1:${port}`;
+      collector = ctx.processes.start(
+        'kiln-collector',
+        process.execPath,
+        [
+          join(ctx.root, 'dist', 'kiln.js'),
+          'collector',
+          'run',
+          '--listen',
+          `127.0.0.1:${port}`,
+          '--es-url',
+          ctx.esUrl,
+          '--index-prefix',
+          prefix,
+        ],
+        join(dir, 'collector.out'),
+        { KILN_LOG_LEVEL: 'warn' },
+      );
+      await waitReady(collector, url);
+      const client = createEsClient({ url: ctx.esUrl });
+      try {
+        const { token } = await new TokenStore(client, indexNames(prefix)).createEnrollmentToken({
+          description: 'bench',
+        });
+        writeFileSync(join(dir, 'token'), token, { mode: 0o600 });
+      } finally {
+        await client.close();
+      }
+    },
+    async launch() {
+      return startAgent(ctx, dir, url);
+    },
+    index: `${prefix}-logs-*`,
+    collector: () => collector,
+    delivered: () => countDocs(ctx.esUrl, `${prefix}-logs-*`),
+    async tearDown() {
+      if (collector) await ctx.processes.stop(collector);
+      await dropIndices(ctx.esUrl, `${prefix}-*`);
+    },
+  };
+}
+
+/** The agent alone: the same agent against a stand-in that acknowledges every event without storing it. */
+export function kilnAgentAloneShipper(ctx: BenchContext, version: string): Shipper {
+  const dir = ctx.workDir('kiln-alone');
+  let collector: Child | undefined;
+  let url = '';
+  return {
+    name: `kiln ${version} agent alone (ack-only stand-in)`,
+    settings: `${settingsLine}; the stand-in answers every batch with all ids stored (lib/wire.ts BatchResult)`,
+    async setUp() {
+      const port = await freePort();
+      url = `http://127.0.0.1:${port}`;
+      collector = ctx.processes.start(
+        'ack-collector',
+        process.execPath,
+        [join(import.meta.dirname, 'ack-collector-process.ts'), String(port)],
+        join(dir, 'ack-collector.out'),
+      );
+      await waitReady(collector, url);
+      writeFileSync(join(dir, 'token'), 'bench-enrollment-token', { mode: 0o600 });
+    },
+    async launch() {
+      return startAgent(ctx, dir, url);
+    },
+    collector: () => collector,
+    async delivered() {
+      const response = await fetch(`${url}/count`);
+      return ((await response.json()) as { logEvents: number }).logEvents;
+    },
+    async tearDown() {
+      if (collector) await ctx.processes.stop(collector);
+    },
+  };
+}

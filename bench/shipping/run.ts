@@ -1,0 +1,225 @@
+/**
+ * The log-shipping benchmark of issue 3: generates seeded access-log and JSON lines, starts its
+ * own Elasticsearch, ships the same files with each shipper in turn (raw _bulk, rsyslog,
+ * syslog-ng, kiln, the kiln agent alone), prints the figures and records them in bench/RESULTS.md.
+ * Run: `npm run build && node bench/shipping/run.ts` (docs/benchmarks.md, "Benchmarks: log shipping").
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type LocalEsState, probe, startLocalEs, stopLocalEs } from '../../lib/local-es/index.ts';
+import { kilnVersion } from '../../lib/version.ts';
+import { dropIndices } from './es-target.ts';
+import { generateLogs } from './generate.ts';
+import { type Measurement, measure } from './measure.ts';
+import { type BenchOptions, parseBenchOptions, type ShipperId, usage } from './options.ts';
+import { bulkLoaderShipper } from './peers/bulk-loader.ts';
+import { kilnAgentAloneShipper, kilnShipper } from './peers/kiln.ts';
+import { rsyslogShipper, rsyslogVersion } from './peers/rsyslog.ts';
+import { ensureSyslogNg, type SyslogNgInstall, syslogNgShipper, syslogNgVersion } from './peers/syslog-ng.ts';
+import { Processes } from './processes.ts';
+import { hardware, renderSection, renderTerminal, replaceSection } from './report.ts';
+import type { BenchContext, Shipper } from './shipper.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const esName = 'bench';
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Why kiln's rows cannot run, or undefined when dist/ has a working agent and collector. */
+function kilnUnavailable(): string | undefined {
+  for (const [bundle, args] of [
+    ['kiln-agent.js', ['run', '--help']],
+    ['kiln.js', ['collector', 'run', '--help']],
+  ] as const) {
+    const file = join(root, 'dist', bundle);
+    if (!existsSync(file)) return `dist/${bundle} is missing: run "npm run build" first`;
+    const result = spawnSync(process.execPath, [file, ...args], { encoding: 'utf8' });
+    if (result.status !== 0)
+      return `"${bundle} ${args.join(' ')}" failed: ${(result.stderr || result.stdout).trim().split('\n')[0]}`;
+  }
+  return undefined;
+}
+
+/** A row for a shipper that could not run at all. */
+function notRun(name: string, problem: string, expectedDocs: number, bytes: number): Measurement {
+  return {
+    name,
+    settings: 'not run',
+    expectedDocs,
+    deliveredDocs: 0,
+    seconds: 0,
+    bytes,
+    shipper: { cpuSeconds: 0, peakRssBytes: 0 },
+    problem,
+  };
+}
+
+async function main(options: BenchOptions): Promise<number> {
+  const processes = new Processes();
+  const temp = mkdtempSync(join(tmpdir(), 'kiln-bench-shipping-'));
+  let es: LocalEsState | undefined;
+  const prefix = options.prefix ?? (options.esUrl ? `bench-${randomBytes(3).toString('hex')}` : 'bench');
+  let esUrl = options.esUrl ?? '';
+  let cleanedUp = false;
+  const cleanUp = async () => {
+    if (cleanedUp) return;
+    cleanedUp = true;
+    await processes.stopAll();
+    if (es) {
+      await stopLocalEs(esName);
+      rmSync(join(es.dir, 'data'), { recursive: true, force: true });
+    } else if (esUrl) {
+      await dropIndices(esUrl, `${prefix}-*`).catch(() => undefined);
+      await dropTemplates(esUrl, prefix);
+    }
+    rmSync(temp, { recursive: true, force: true });
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: cleaning up`);
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const logDir = join(temp, 'logs');
+    mkdirSync(logDir);
+    log(
+      `generating ${options.sizeMib} MiB in ${options.files} files under ${logDir} (seed ${options.seed})…`,
+    );
+    const files = await generateLogs({
+      dir: logDir,
+      totalBytes: options.sizeMib * 1024 * 1024,
+      files: options.files,
+      seed: options.seed,
+    });
+    const expectedDocs = files.reduce((n, f) => n + f.lines, 0);
+    const bytes = files.reduce((n, f) => n + f.bytes, 0);
+    log(`  ${expectedDocs} lines, ${bytes} bytes`);
+
+    if (!esUrl) {
+      es = await startLocalEs({ name: esName, heap: options.heap, fresh: true }, log);
+      esUrl = es.url;
+    }
+    const esVersion = (await probe({ url: esUrl })).version ?? 'unknown';
+    log(`Elasticsearch ${esVersion} at ${esUrl}, index prefix ${prefix}`);
+
+    const ctx: BenchContext = {
+      esUrl,
+      prefix,
+      logDir,
+      files,
+      processes,
+      root,
+      workDir: (name) => {
+        const dir = join(temp, 'work', name);
+        mkdirSync(dir, { recursive: true });
+        return dir;
+      },
+    };
+    let syslogNg: SyslogNgInstall | undefined;
+    let syslogNgProblem: string | undefined;
+    if (options.only.includes('syslog-ng')) {
+      try {
+        syslogNg = ensureSyslogNg(options.syslogNgCache, log);
+      } catch (error) {
+        syslogNgProblem = (error as Error).message;
+      }
+    }
+    const kilnProblem = options.only.some((id) => id.startsWith('kiln')) ? kilnUnavailable() : undefined;
+
+    const factories: Record<ShipperId, () => Shipper | string> = {
+      bulk: () => bulkLoaderShipper(ctx),
+      rsyslog: () =>
+        rsyslogVersion()
+          ? rsyslogShipper(ctx)
+          : 'rsyslogd not found: apt-get install -y rsyslog rsyslog-elasticsearch',
+      'syslog-ng': () =>
+        syslogNg ? syslogNgShipper(ctx, syslogNg) : (syslogNgProblem ?? 'syslog-ng unavailable'),
+      kiln: () => kilnProblem ?? kilnShipper(ctx, kilnVersion),
+      'kiln-alone': () => kilnProblem ?? kilnAgentAloneShipper(ctx, kilnVersion),
+    };
+    const rows: Measurement[] = [];
+    for (const id of options.only) {
+      const shipper = factories[id]();
+      if (typeof shipper === 'string') {
+        log(`${id}: not run: ${shipper}`);
+        rows.push(notRun(id, shipper, expectedDocs, bytes));
+        continue;
+      }
+      log(`${shipper.name}: shipping…`);
+      const row = await measure(shipper, {
+        expectedDocs,
+        bytes,
+        processes,
+        timeoutMs: options.timeoutMin * 60_000,
+        pollMs: options.pollMs,
+        esUrl,
+        ...(es ? { esPid: es.pid } : {}),
+        log,
+      });
+      log(`  ${row.problem ? `INCOMPLETE: ${row.problem}` : `done in ${row.seconds.toFixed(1)} s`}`);
+      rows.push(row);
+    }
+
+    const machine = {
+      ...hardware(),
+      node: process.version,
+      elasticsearch: esVersion,
+      rsyslog: rsyslogVersion() ?? 'not installed',
+      syslogNg: (syslogNg && syslogNgVersion(syslogNg)) ?? 'not available',
+      kiln: kilnVersion,
+    };
+    process.stdout.write(`${renderTerminal(machine, { docs: expectedDocs, bytes }, rows)}\n`);
+    if (options.record) {
+      const command = `node bench/shipping/run.ts ${process.argv.slice(2).join(' ')}`.trim();
+      const section = renderSection(
+        machine,
+        {
+          docs: expectedDocs,
+          bytes,
+          files: files.length,
+          command,
+          date: new Date().toISOString().slice(0, 10),
+        },
+        rows,
+      );
+      const file = resolve(root, options.resultsFile);
+      const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      writeFileSync(file, replaceSection(current, section));
+      log(`recorded in ${file}`);
+    }
+    return rows.some((r) => r.problem) ? 1 : 0;
+  } finally {
+    await cleanUp();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Deletes the index templates of the prefix (the peers' and the kiln collector's). */
+async function dropTemplates(esUrl: string, prefix: string): Promise<void> {
+  const response = await fetch(`${esUrl}/_index_template/${prefix}-*`).catch(() => undefined);
+  if (!response?.ok) return;
+  const body = (await response.json()) as { index_templates?: Array<{ name: string }> };
+  for (const t of body.index_templates ?? []) {
+    await fetch(`${esUrl}/_index_template/${t.name}`, { method: 'DELETE' }).catch(() => undefined);
+  }
+}
+
+let options: BenchOptions;
+try {
+  if (process.argv.includes('--help')) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  options = parseBenchOptions(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`bench: ${(error as Error).message}\n${usage}\n`);
+  process.exit(2);
+}
+process.exitCode = await main(options).catch((error) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  return 1;
+});

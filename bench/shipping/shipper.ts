@@ -1,0 +1,38 @@
+/** What the benchmark knows about one shipper: how to set it up, start it, and count what it delivered. */
+import type { GeneratedFile } from './generate.ts';
+import type { Child, Processes } from './processes.ts';
+
+/** Shared facts of one benchmark run, handed to every shipper. */
+export interface BenchContext {
+  esUrl: string;
+  /** Prefix of every index and template the run creates. */
+  prefix: string;
+  /** The directory holding the generated log files. */
+  logDir: string;
+  files: GeneratedFile[];
+  /** A directory of its own for each shipper's config and state: `workDir(name)`. */
+  workDir(name: string): string;
+  processes: Processes;
+  /** The repository root (dist/ lives there). */
+  root: string;
+}
+
+/** One shipper in the comparison. */
+export interface Shipper {
+  /** Row label, e.g. `rsyslog 8.2302.0`. */
+  name: string;
+  /** The settings it got, one line for the results table's notes. */
+  settings: string;
+  /** The index pattern its documents land in (none for the agent alone). */
+  index?: string;
+  /** Before the clock starts: templates, a collector, tokens. */
+  setUp(): Promise<void>;
+  /** Starts the shipper; the clock runs from here. */
+  launch(): Promise<Child>;
+  /** The collector process, when the shipper has one (its CPU and memory are reported apart). */
+  collector(): Child | undefined;
+  /** How many of the generated lines have arrived (searchable documents, or acknowledged events). */
+  delivered(): Promise<number>;
+  /** After the measurement: stop what it started, drop its indices. */
+  tearDown(): Promise<void>;
+}
