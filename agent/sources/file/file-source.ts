@@ -306,10 +306,9 @@ export class FileSource implements Source {
       if (t.checkpoint.headLength < headBytes && !sibling) continue;
       if ((await hashHead(handle, t.checkpoint.headLength)) !== t.checkpoint.headHash) continue;
       // The original may have been truncated a moment ago: it looks first, and adopts this copy.
-      if ((await this.#observe(t, true, path)) !== 'active' || t.checkpoint.ino === ino) {
-        if (this.#tailers.some((other) => other.checkpoint.ino === ino)) return true;
-        if (t.state === 'truncated') continue;
-      }
+      const state = await this.#observe(t, true, path);
+      if (this.#tailers.some((other) => other.checkpoint.ino === ino)) return true;
+      if (state === 'truncated') continue;
       // Same first KiB: compare the last KiB both have too, so two files with one header differ.
       const size = Math.min((await handle.stat()).size, t.size);
       const at = Math.max(0, size - headBytes);
