@@ -47,7 +47,7 @@ export const webhookTargetSchema = z
     /** Per-attempt timeout. Default 10s. */
     timeout: durationMs.default(10_000),
     /** Delivery attempts before the delivery counts as failed. Default 4. */
-    attempts: z.number().int().min(1).max(20).default(4),
+    attempts: z.number().int().min(1).max(20, { message: 'expected a whole number from 1 to 20' }).default(4),
     /** Extra headers (e.g. a routing key); never the signature. */
     headers: z.record(z.string(), z.string()).default({}),
   })
@@ -78,13 +78,20 @@ export const commandActionSchema = z.strictObject({
 export const notifyActionSchema = z.strictObject({ type: z.literal('notify') });
 
 /** Any action block. */
-export const actionSchema = z.discriminatedUnion('type', [
-  awsAsgActionSchema,
-  awsEc2TerminateActionSchema,
-  webhookActionSchema,
-  commandActionSchema,
-  notifyActionSchema,
-]);
+export const actionSchema = z.discriminatedUnion(
+  'type',
+  [
+    awsAsgActionSchema,
+    awsEc2TerminateActionSchema,
+    webhookActionSchema,
+    commandActionSchema,
+    notifyActionSchema,
+  ],
+  {
+    error:
+      'expected one of aws-asg, aws-ec2-terminate, webhook, command, notify (kiln never repairs in place)',
+  },
+);
 
 /** A parsed action block. */
 export type ActionConfig = z.output<typeof actionSchema>;

@@ -67,14 +67,18 @@ export const selectorSchema = z.strictObject({
   group: oneOrMany.optional(),
 });
 
+const share = { message: 'expected a share between 0 and 1, e.g. 0.9' };
+const whole = { message: 'expected a whole number (0 or more)' };
+const spread = { message: 'expected a percentage from 0 to 50' };
+
 /** Rails that keep a policy from taking a fleet down. */
 export const safetySchema = z.strictObject({
   /** Replacements in flight at once across the fleet (until each successor reports in). Default 1. */
-  maxConcurrent: z.number().int().min(0).default(1),
+  maxConcurrent: z.number().int(whole).min(0, whole).default(1),
   /** Replacements in flight at once within one group. Default 1. */
-  maxConcurrentPerGroup: z.number().int().min(0).default(1),
+  maxConcurrentPerGroup: z.number().int(whole).min(0, whole).default(1),
   /** Share (0–1) of a group that must stay healthy (running, not being replaced). Default 0.9. */
-  minHealthyShare: z.number().min(0).max(1).default(0.9),
+  minHealthyShare: z.number().min(0, share).max(1, share).default(0.9),
   /** Replacements start only inside one of these; none means always open. */
   windows: z.array(windowSchema).default([]),
   /** The queue order. Only oldest-first exists: the longest-lived instance goes first. */
@@ -90,7 +94,7 @@ export const policySchema = z
     /** Replace an instance older than this (from launch, else boot, else first seen). */
     maxAge: durationMs.optional(),
     /** Spread expiries: each instance is due up to this share of maxAge early (hash of its id). Default 10. */
-    spreadPercent: z.number().min(0).max(50).default(10),
+    spreadPercent: z.number().min(0, spread).max(50, spread).default(10),
     onDrift: z
       .strictObject({
         /** replace (after the grace period) or notify only. Default replace. */
