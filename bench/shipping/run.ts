@@ -18,7 +18,13 @@ import { type BenchOptions, parseBenchOptions, type ShipperId, usage } from './o
 import { bulkLoaderShipper } from './peers/bulk-loader.ts';
 import { kilnAgentAloneShipper, kilnShipper } from './peers/kiln.ts';
 import { rsyslogShipper, rsyslogVersion } from './peers/rsyslog.ts';
-import { ensureSyslogNg, type SyslogNgInstall, syslogNgShipper, syslogNgVersion } from './peers/syslog-ng.ts';
+import {
+  ensureSyslogNg,
+  type SyslogNgInstall,
+  syslogNgInstall,
+  syslogNgShipper,
+  syslogNgVersion,
+} from './peers/syslog-ng.ts';
 import { Processes } from './processes.ts';
 import { hardware, renderSection, renderTerminal, replaceSection } from './report.ts';
 import type { BenchContext, Shipper } from './shipper.ts';
@@ -40,6 +46,14 @@ function kilnUnavailable(): string | undefined {
       return `"${bundle} ${args.join(' ')}" failed: ${(result.stderr || result.stdout).trim().split('\n')[0]}`;
   }
   return undefined;
+}
+
+/** The version the built agent reports (`kiln-agent --version`). */
+function bundledVersion(): string {
+  const result = spawnSync(process.execPath, [join(root, 'dist', 'kiln-agent.js'), '--version'], {
+    encoding: 'utf8',
+  });
+  return result.status === 0 ? result.stdout.trim() : kilnVersion;
 }
 
 /** A row for a shipper that could not run at all. */
@@ -128,6 +142,7 @@ async function main(options: BenchOptions): Promise<number> {
       }
     }
     const kilnProblem = options.only.some((id) => id.startsWith('kiln')) ? kilnUnavailable() : undefined;
+    const kiln = kilnProblem ? kilnVersion : bundledVersion();
 
     const factories: Record<ShipperId, () => Shipper | string> = {
       bulk: () => bulkLoaderShipper(ctx),
@@ -137,8 +152,8 @@ async function main(options: BenchOptions): Promise<number> {
           : 'rsyslogd not found: apt-get install -y rsyslog rsyslog-elasticsearch',
       'syslog-ng': () =>
         syslogNg ? syslogNgShipper(ctx, syslogNg) : (syslogNgProblem ?? 'syslog-ng unavailable'),
-      kiln: () => kilnProblem ?? kilnShipper(ctx, kilnVersion),
-      'kiln-alone': () => kilnProblem ?? kilnAgentAloneShipper(ctx, kilnVersion),
+      kiln: () => kilnProblem ?? kilnShipper(ctx, kiln),
+      'kiln-alone': () => kilnProblem ?? kilnAgentAloneShipper(ctx, kiln),
     };
     const rows: Measurement[] = [];
     for (const id of options.only) {
@@ -168,8 +183,8 @@ async function main(options: BenchOptions): Promise<number> {
       node: process.version,
       elasticsearch: esVersion,
       rsyslog: rsyslogVersion() ?? 'not installed',
-      syslogNg: (syslogNg && syslogNgVersion(syslogNg)) ?? 'not available',
-      kiln: kilnVersion,
+      syslogNg: syslogNgVersion(syslogNg ?? syslogNgInstall(options.syslogNgCache)) ?? 'not available',
+      kiln,
     };
     process.stdout.write(`${renderTerminal(machine, { docs: expectedDocs, bytes }, rows)}\n`);
     if (options.record) {
