@@ -5,7 +5,8 @@
  * file is read at once instead of waiting for 1 KiB like Filebeat's fingerprint mode.
  */
 import { createHash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
+import type { FileCheckpoint } from './checkpoint-store.ts';
 
 /** Most leading bytes hashed for identity. */
 export const headBytes = 1024;
@@ -33,4 +34,66 @@ export function computeFingerprint(stat: StatLike, headHash: string, generation:
     .update(`${stat.dev}:${stat.ino}:${Math.trunc(stat.birthtimeMs)}:${headHash}:${generation}`)
     .digest('hex')
     .slice(0, 32);
+}
+
+/** Whether a saved checkpoint describes the open file (same inode, birth time and head). */
+export async function matchesCheckpoint(
+  handle: FileHandle,
+  stat: StatLike,
+  saved: { dev: number; ino: number; birthtimeMs: number; headLength: number; headHash: string },
+): Promise<boolean> {
+  if (saved.dev !== stat.dev || saved.ino !== stat.ino) return false;
+  const birthKnown = Boolean(saved.birthtimeMs && stat.birthtimeMs);
+  if (birthKnown && Math.trunc(saved.birthtimeMs) !== Math.trunc(stat.birthtimeMs)) return false;
+  return (await hashHead(handle, saved.headLength)) === saved.headHash;
+}
+
+/** The checkpoint of a file seen for the first time (or a new content generation). */
+export async function firstCheckpoint(
+  handle: FileHandle,
+  path: string,
+  stat: StatLike,
+  generation: number,
+  nowMs: number,
+): Promise<FileCheckpoint> {
+  const headLength = Math.min(stat.size, headBytes);
+  const headHash = (await hashHead(handle, headLength)) ?? '';
+  return {
+    fingerprint: computeFingerprint(stat, headHash, generation),
+    path,
+    dev: stat.dev,
+    ino: stat.ino,
+    birthtimeMs: stat.birthtimeMs,
+    headLength,
+    headHash,
+    generation,
+    offset: 0,
+    updatedAt: new Date(nowMs).toISOString(),
+  };
+}
+
+/**
+ * Opens the first candidate holding a copy of `original` (a different inode with the same
+ * head and at least `minSize` bytes): where copytruncate left the bytes. The caller owns the
+ * returned handle.
+ */
+export async function openCopy(
+  original: { ino: number; headLength: number; headHash: string },
+  minSize: number,
+  candidates: string[],
+  skip: (stat: StatLike) => boolean = () => false,
+): Promise<{ handle: FileHandle; path: string; stat: StatLike } | undefined> {
+  for (const path of candidates) {
+    const handle = await open(path, 'r').catch(() => undefined);
+    if (!handle) continue;
+    const stat = await handle.stat();
+    const isCopy =
+      !skip(stat) &&
+      stat.ino !== original.ino &&
+      stat.size >= minSize &&
+      (await hashHead(handle, original.headLength)) === original.headHash;
+    if (isCopy) return { handle, path, stat };
+    await handle.close();
+  }
+  return undefined;
 }

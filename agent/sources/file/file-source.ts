@@ -13,7 +13,14 @@ import { sleep } from '../../../lib/retry.ts';
 import type { EventSink, Source } from '../../pipeline/source.ts';
 import { CheckpointStore, type FileCheckpoint } from './checkpoint-store.ts';
 import { compileExcludes, discoverFiles, findByInode, rotationSiblings } from './discover.ts';
-import { computeFingerprint, hashHead, headBytes } from './file-identity.ts';
+import {
+  firstCheckpoint,
+  hashHead,
+  headBytes,
+  matchesCheckpoint,
+  openCopy,
+  type StatLike,
+} from './file-identity.ts';
 import { decideRotation, type RotationState } from './rotation.ts';
 import type { FileSourceSettings } from './settings.ts';
 import { FileTailer, type TailerHooks } from './tailer.ts';
@@ -171,30 +178,19 @@ export class FileSource implements Source {
     this.#generations.set(`${cp.dev}:${cp.ino}`, cp.generation + 1);
     const candidates = await rotationSiblings(cp.path);
     if (extraCandidate && !candidates.includes(extraCandidate)) candidates.push(extraCandidate);
-    for (const candidate of candidates) {
-      const handle = await open(candidate, 'r').catch(() => undefined);
-      if (!handle) continue;
-      const info = await handle.stat();
-      const tailedAlready = this.#tailers.some(
-        (t) => t.checkpoint.dev === info.dev && t.checkpoint.ino === info.ino,
-      );
-      const isCopy =
-        !tailedAlready &&
-        info.ino !== cp.ino &&
-        info.size >= tailer.readOffset &&
-        (await hashHead(handle, cp.headLength)) === cp.headHash;
-      if (isCopy) {
-        this.#log.info('file truncated; reading the rest from its copy', {
-          'log.file.path': cp.path,
-          'kiln.log.copy': candidate,
-          'log.offset': tailer.readOffset,
-        });
-        await tailer.swapTo(handle, candidate, info);
-        this.#markDirty();
-        this.#lastScanMs = Number.NEGATIVE_INFINITY;
-        return;
-      }
-      await handle.close();
+    const isTailed = (stat: StatLike) =>
+      this.#tailers.some((t) => t.checkpoint.dev === stat.dev && t.checkpoint.ino === stat.ino);
+    const copy = await openCopy(cp, tailer.readOffset, candidates, isTailed);
+    if (copy) {
+      this.#log.info('file truncated; reading the rest from its copy', {
+        'log.file.path': cp.path,
+        'kiln.log.copy': copy.path,
+        'log.offset': tailer.readOffset,
+      });
+      await tailer.swapTo(copy.handle, copy.path, copy.stat);
+      this.#markDirty();
+      this.#lastScanMs = Number.NEGATIVE_INFINITY;
+      return;
     }
     this.#log.warn(
       'file truncated and no copy of its old content found; bytes written after the last read are lost',
@@ -238,7 +234,6 @@ export class FileSource implements Source {
     const handle = await open(path, 'r').catch(() => undefined);
     if (!handle) return undefined;
     const info = await handle.stat();
-    const sameInode = (c: FileCheckpoint) => c.dev === info.dev && c.ino === info.ino;
     let checkpoint: FileCheckpoint | undefined = resume && {
       ...resume,
       path,
@@ -246,39 +241,21 @@ export class FileSource implements Source {
       ino: info.ino,
       birthtimeMs: info.birthtimeMs,
     };
-    for (const saved of this.#saved.filter(sameInode)) {
-      const birthOk =
-        !saved.birthtimeMs ||
-        !info.birthtimeMs ||
-        Math.trunc(saved.birthtimeMs) === Math.trunc(info.birthtimeMs);
-      if (birthOk && (await hashHead(handle, saved.headLength)) === saved.headHash)
-        checkpoint = { ...saved, path };
+    for (const saved of this.#saved) {
+      if (await matchesCheckpoint(handle, info, saved)) checkpoint = { ...saved, path };
     }
     if (!checkpoint) {
       if (await this.#isCopyOfTracked(handle, path)) {
         await handle.close();
         return undefined;
       }
-      const headLength = Math.min(info.size, headBytes);
-      const headHash = (await hashHead(handle, headLength))!;
+      const sameInode = (c: FileCheckpoint) => c.dev === info.dev && c.ino === info.ino;
       const known = [...this.#saved, ...this.#tailers.map((t) => t.checkpoint)].filter(sameInode);
       const generation = known.reduce(
         (max, c) => Math.max(max, c.generation + 1),
         this.#generations.get(`${info.dev}:${info.ino}`) ?? 0,
       );
-      const stats = { dev: info.dev, ino: info.ino, size: info.size, birthtimeMs: info.birthtimeMs };
-      checkpoint = {
-        fingerprint: computeFingerprint(stats, headHash, generation),
-        path,
-        dev: info.dev,
-        ino: info.ino,
-        birthtimeMs: info.birthtimeMs,
-        headLength,
-        headHash,
-        generation,
-        offset: 0,
-        updatedAt: new Date(this.#s.now()).toISOString(),
-      };
+      checkpoint = await firstCheckpoint(handle, path, info, generation, this.#s.now());
     }
     this.#saved = this.#saved.filter((c) => c.fingerprint !== checkpoint.fingerprint);
     const tailer = new FileTailer(handle, checkpoint, this.#s.inputs[input]!.tailer, this.#hooks());
@@ -335,8 +312,9 @@ export class FileSource implements Source {
         (await hashHead(atPath!, saved.headLength)) === saved.headHash;
       await atPath?.close();
       if (unchanged) continue;
-      const found =
-        (await findByInode(dirname(saved.path), saved.dev, saved.ino)) ?? (await this.#findCopy(saved));
+      const copy = await openCopy(saved, saved.offset, await rotationSiblings(saved.path));
+      await copy?.handle.close();
+      const found = (await findByInode(dirname(saved.path), saved.dev, saved.ino)) ?? copy?.path;
       if (!found) continue;
       const input = Math.max(
         0,
@@ -345,19 +323,6 @@ export class FileSource implements Source {
       const tailer = await this.#track(found, input, saved);
       if (tailer) tailer.state = 'moved';
     }
-  }
-
-  async #findCopy(saved: FileCheckpoint): Promise<string | undefined> {
-    for (const candidate of await rotationSiblings(saved.path)) {
-      const handle = await open(candidate, 'r').catch(() => undefined);
-      if (!handle) continue;
-      const info = await handle.stat();
-      const match =
-        info.size >= saved.offset && (await hashHead(handle, saved.headLength)) === saved.headHash;
-      await handle.close();
-      if (match) return candidate;
-    }
-    return undefined;
   }
 
   async #retire(final: boolean): Promise<void> {
