@@ -49,7 +49,8 @@ function runCommand(config: CommandConfig, req: ActionRequest, signal?: AbortSig
     const keep = (chunk: Buffer) => {
       chunks.push(chunk);
       kept += chunk.length;
-      while (kept > maxOutputBytes && chunks.length > 1) kept -= chunks.shift()!.length;
+      // Drop whole chunks only while what remains still holds the last maxOutputBytes.
+      while (chunks.length > 1 && kept - chunks[0]!.length >= maxOutputBytes) kept -= chunks.shift()!.length;
     };
     let timedOut = false;
     const child = spawn(program, args, {

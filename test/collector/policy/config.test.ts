@@ -11,7 +11,7 @@ function file(name: string, text: string): string {
   return path;
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('loadPolicy', () => {
   it('loads the example policy with its defaults', () => {
@@ -85,7 +85,7 @@ describe('loadPolicy', () => {
     expect(() => loadPolicy(path)).toThrow(
       expect.objectContaining({
         code: 'KILN_ERR_CONFIG',
-        message: expect.stringMatching(new RegExp(`^${escape(message.replace('p.yaml', path))}`)),
+        message: expect.stringMatching(new RegExp(`^${escapeRegExp(message.replace('p.yaml', path))}`)),
       }),
     );
   });
