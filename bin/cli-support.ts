@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { describeError, KilnError } from '../lib/errors.ts';
-import { type EsConnectionOptions, esOptionsFromEnv } from '../lib/es.ts';
+import { type EsConnectionOptions, esOptionsFromEnv } from '../lib/es-options.ts';
 import { defaultIndexPrefix } from '../lib/indices.ts';
 
 /** Elasticsearch flags as commander hands them over. */

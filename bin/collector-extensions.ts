@@ -1,8 +1,10 @@
 /**
  * What `kiln collector run` adds to the bare ingest: the fleet registry (updated from durable
- * events, silence sweep) and the policy loop. Kept here so collector/runtime.ts does not import
- * the parts it hosts.
+ * events, silence sweep) and, with `--policy`, the policy loop. Kept here so collector/runtime.ts
+ * does not import the parts it hosts.
  */
+import { loadPolicy, startPolicyLoop } from '../collector/policy/index.ts';
+import { applyEventsToRegistry, markSilentInstances } from '../collector/registry/index.ts';
 import type { CollectorRunOptions } from '../collector/runtime.ts';
 import type { Logger } from '../lib/log.ts';
 
@@ -16,7 +18,37 @@ export interface ExtensionSettings {
 
 /** The hooks, jobs and companions to run inside the collector. */
 export function collectorExtensions(
-  _settings: ExtensionSettings,
-): Pick<CollectorRunOptions, 'onDurable' | 'jobs' | 'companions'> {
-  return {};
+  settings: ExtensionSettings,
+): Pick<CollectorRunOptions, 'onDurable' | 'jobs' | 'companions' | 'onReady'> {
+  // Load the policy before anything starts, so a bad file fails the command at once.
+  const policy = settings.policyFile ? loadPolicy(settings.policyFile) : undefined;
+  return {
+    onReady: ({ client, names }) => ({
+      onDurable: async (identity, events, nowMs) => {
+        await applyEventsToRegistry(client, names, identity, events, nowMs);
+      },
+    }),
+    jobs: [
+      {
+        name: 'silence',
+        intervalMs: Math.max(1000, Math.min(settings.silenceAfterMs / 2, 60_000)),
+        run: async ({ client, names, nowMs }) => {
+          const silent = await markSilentInstances(client, names, settings.silenceAfterMs, nowMs);
+          if (silent.length) settings.log.info('instances turned silent', { 'cloud.instance.id': silent });
+        },
+      },
+    ],
+    companions: policy
+      ? ({ client, names, collectorId }) => [
+          startPolicyLoop({
+            client,
+            names,
+            policy,
+            intervalMs: settings.policyIntervalMs,
+            log: settings.log,
+            collectorId,
+          }),
+        ]
+      : undefined,
+  };
 }

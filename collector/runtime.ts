@@ -42,6 +42,8 @@ export interface CollectorRunOptions {
   /** How often retention runs. Default 3 600 000 ms. */
   retentionIntervalMs?: number;
   onDurable?: DurableHook;
+  /** Builds hooks that need the client (e.g. the registry updater) once it exists. */
+  onReady?: (context: { client: Client; names: IndexNames }) => { onDurable?: DurableHook };
   jobs?: PeriodicJob[];
   /** Builds companions once storage is ready (the policy loop). */
   companions?: (context: { client: Client; names: IndexNames; collectorId: string }) => Companion[];
@@ -64,6 +66,7 @@ export async function runCollector(options: CollectorRunOptions): Promise<Runnin
     const outcomes = await setupStorage(client, names);
     log.info('storage ready', { templates: outcomes.map((o) => `${o.name}:${o.action}`).join(' ') });
   }
+  const onDurable = options.onReady?.({ client, names }).onDurable ?? options.onDurable;
   const server = new CollectorServer({
     client,
     names,
@@ -71,7 +74,7 @@ export async function runCollector(options: CollectorRunOptions): Promise<Runnin
     ...(options.host ? { host: options.host } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
-    ...(options.onDurable ? { onDurable: options.onDurable } : {}),
+    ...(onDurable ? { onDurable } : {}),
   });
   const url = await server.start();
   const jobs: PeriodicJob[] = [...(options.jobs ?? [])];

@@ -4,7 +4,8 @@
  * from that tree with `kiln-agent baseline capture`, and the agent config (no credentials: the
  * enrollment token is read from a file at run time).
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KilnError } from '../../lib/errors.ts';
 import { runKiln } from './processes.ts';
@@ -26,7 +27,15 @@ export function prepareDemoImage(
   files: unknown[],
 ): DemoAgent {
   const base = join(dir, instanceId);
-  const image = join(base, 'image');
+  // The image tree must not sit under a path the baseline allowlists (/var/cache, /tmp, logs).
+  const image = join(
+    process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'),
+    'kiln',
+    'demo-images',
+    instanceId,
+  );
+  rmSync(image, { recursive: true, force: true });
+  mkdirSync(base, { recursive: true });
   for (const sub of ['etc/shop', 'opt/shop/bin', 'etc/kiln'])
     mkdirSync(join(image, sub), { recursive: true });
   const appConf = join(image, 'etc/shop/app.conf');
@@ -91,24 +100,30 @@ export function prepareDemoImage(
   };
 }
 
-/** A dry-run policy for the demo: max age 1 day, replace on drift after 10 s, silence after 30 s. */
+/**
+ * A dry-run policy for the demo: max age 1 minute (so this machine's agents, aged from its boot,
+ * are due at once), replace on drift after 10 s, silence after 30 s, one replacement at a time.
+ */
 export function writeDemoPolicy(dir: string): string {
   const file = join(dir, 'policy.yaml');
   writeFileSync(
     file,
     [
       '# kiln demo policy: dry run, so nothing is replaced; every decision is still audited.',
-      'dryRun: true',
-      'maxAge: 1d',
+      'name: demo',
+      'maxAge: 1m',
+      'spreadPercent: 0',
       'onDrift:',
       '  action: replace',
       '  gracePeriod: 10s',
       'silence:',
       '  after: 30s',
+      'action:',
+      '  type: notify',
       'safety:',
       '  maxConcurrent: 1',
-      'actions:',
-      '  - type: notify',
+      '  minHealthyShare: 0',
+      'dryRun: true',
       '',
     ].join('\n'),
   );
