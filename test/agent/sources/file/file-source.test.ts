@@ -174,6 +174,50 @@ describe('file source', () => {
     expect(fresh.log).toMatchObject({ offset: 0 });
   });
 
+  it('reads a copytruncate copy matched by the globs once, through the original', async () => {
+    const dirs = tempDirs('fs-copyglob');
+    mkdirSync(dirs.logs);
+    const file = join(dirs.logs, 'app.log');
+    writeFileSync(file, numbered('a', 0, 100));
+    const sink = new RecordingSink();
+    await startSource(dirs.state, [{ include: [`${file}*`] }], sink);
+    await until('first 100', () => sink.events.length === 100);
+    for (let round = 1; round <= 3; round++) {
+      appendFileSync(file, numbered(`r${round}`, 0, 200));
+      copyFileSync(file, `${file}.${round}`);
+      truncateSync(file, 0);
+      appendFileSync(file, numbered(`n${round}`, 0, 10));
+      await new Promise((r) => setTimeout(r, 120));
+    }
+    const expected = linesOf(
+      numbered('a', 0, 100) +
+        [1, 2, 3].map((r) => numbered(`r${r}`, 0, 200) + numbered(`n${r}`, 0, 10)).join(''),
+    );
+    await until('all lines', () => sink.events.length >= expected.length);
+    await new Promise((r) => setTimeout(r, 300));
+    expectExactlyOnce(sink.messages(), expected);
+  });
+
+  it('finishes a copytruncate copy made while the agent was down', async () => {
+    const dirs = tempDirs('fs-offline-copy');
+    mkdirSync(dirs.logs);
+    const file = join(dirs.logs, 'app.log');
+    writeFileSync(file, numbered('c', 0, 50));
+    const first = new RecordingSink();
+    const source = await startSource(dirs.state, [{ include: [file] }], first);
+    await until('50 events', () => first.events.length === 50);
+    await source.stop();
+    appendFileSync(file, numbered('c', 50, 7));
+    copyFileSync(file, `${file}-20261122`);
+    truncateSync(file, 0);
+    appendFileSync(file, numbered('d', 0, 4));
+    const second = new RecordingSink();
+    await startSource(dirs.state, [{ include: [file] }], second);
+    await until('11 events', () => second.events.length >= 11);
+    await new Promise((r) => setTimeout(r, 200));
+    expectExactlyOnce(second.messages(), linesOf(numbered('c', 50, 7) + numbered('d', 0, 4)));
+  });
+
   it('treats a new file after delete + create as new, even at a reused inode', async () => {
     const dirs = tempDirs('fs-inode');
     mkdirSync(dirs.logs);
