@@ -37,6 +37,8 @@ export interface MeasureOptions {
   pollMs: number;
   /** Elasticsearch's pid when the benchmark started it, to report its CPU per shipper. */
   esPid?: number;
+  /** Aborted on Ctrl-C / SIGTERM: the row ends as interrupted. */
+  signal: AbortSignal;
   /** Where documents are counted and sampled. */
   esUrl: string;
   log: (line: string) => void;
@@ -71,6 +73,10 @@ export async function measure(shipper: Shipper, o: MeasureOptions): Promise<Meas
       row.deliveredDocs = await shipper.delivered();
       row.seconds = (performance.now() - started) / 1000;
       if (row.deliveredDocs >= o.expectedDocs) break;
+      if (o.signal.aborted) {
+        row.problem = `interrupted after ${Math.round(row.seconds)} s`;
+        break;
+      }
       if (!child.running()) {
         row.problem = `${child.name} exited early: ${child.tail(5)}`;
         break;

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 
 /** The shippers, in the order they run. */
-export const shipperIds = ['bulk', 'rsyslog', 'syslog-ng', 'kiln', 'kiln-alone'] as const;
+export const shipperIds = ['kiln', 'bulk', 'rsyslog', 'syslog-ng', 'kiln-alone'] as const;
 /** One shipper id. */
 export type ShipperId = (typeof shipperIds)[number];
 

@@ -62,8 +62,9 @@ export function resultRows(rows: readonly Measurement[]): Array<Array<string | n
         ? r.deliveredDocs
         : `${r.deliveredDocs} of ${r.expectedDocs} (${shortProblem(r.problem ?? '')})`,
       round1(r.seconds),
-      complete ? Math.round(r.deliveredDocs / seconds) : '—',
-      complete ? round1(mib(r.bytes) / seconds) : '—',
+      // An unfinished row still shows the rate of what did arrive (its docs cell says it is partial).
+      r.deliveredDocs > 0 ? Math.round(r.deliveredDocs / seconds) : '—',
+      r.deliveredDocs > 0 ? round1(mib((r.bytes * r.deliveredDocs) / r.expectedDocs) / seconds) : '—',
       round1(r.shipper.cpuSeconds),
       mib(r.shipper.peakRssBytes),
       r.collector ? round1(r.collector.cpuSeconds) : '—',

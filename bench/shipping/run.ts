@@ -26,7 +26,7 @@ import {
   syslogNgVersion,
 } from './peers/syslog-ng.ts';
 import { Processes } from './processes.ts';
-import { hardware, renderSection, renderTerminal, replaceSection } from './report.ts';
+import { hardware, type MachineDetails, renderSection, renderTerminal, replaceSection } from './report.ts';
 import type { BenchContext, Shipper } from './shipper.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -90,12 +90,18 @@ async function main(options: BenchOptions): Promise<number> {
     }
     rmSync(temp, { recursive: true, force: true });
   };
+  // The first signal ends the current shipper and records what was measured; a second one exits at once.
+  const interrupted = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: cleaning up`);
+    if (!interrupted.signal.aborted) {
+      log(`${signal}: finishing the current row, recording, cleaning up (again to exit at once)`);
+      interrupted.abort();
+      return;
+    }
     void cleanUp().finally(() => process.exit(130));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const logDir = join(temp, 'logs');
     mkdirSync(logDir);
@@ -155,8 +161,21 @@ async function main(options: BenchOptions): Promise<number> {
       kiln: () => kilnProblem ?? kilnShipper(ctx, kiln),
       'kiln-alone': () => kilnProblem ?? kilnAgentAloneShipper(ctx, kiln),
     };
+    const machine = {
+      ...hardware(),
+      node: process.version,
+      elasticsearch: esVersion,
+      rsyslog: rsyslogVersion() ?? 'not installed',
+      syslogNg: syslogNgVersion(syslogNg ?? syslogNgInstall(options.syslogNgCache)) ?? 'not available',
+      kiln,
+    };
+    const data = { docs: expectedDocs, bytes, files: files.length };
     const rows: Measurement[] = [];
     for (const id of options.only) {
+      if (interrupted.signal.aborted) {
+        rows.push(notRun(id, 'interrupted before it ran', expectedDocs, bytes));
+        continue;
+      }
       const shipper = factories[id]();
       if (typeof shipper === 'string') {
         log(`${id}: not run: ${shipper}`);
@@ -170,47 +189,49 @@ async function main(options: BenchOptions): Promise<number> {
         processes,
         timeoutMs: options.timeoutMin * 60_000,
         pollMs: options.pollMs,
+        signal: interrupted.signal,
         esUrl,
         ...(es ? { esPid: es.pid } : {}),
         log,
       });
       log(`  ${row.problem ? `INCOMPLETE: ${row.problem}` : `done in ${row.seconds.toFixed(1)} s`}`);
       rows.push(row);
+      // Recorded after every row, so a long run that is stopped keeps what it measured.
+      if (options.record) record(options, machine, data, rows, options.only.slice(rows.length));
     }
 
-    const machine = {
-      ...hardware(),
-      node: process.version,
-      elasticsearch: esVersion,
-      rsyslog: rsyslogVersion() ?? 'not installed',
-      syslogNg: syslogNgVersion(syslogNg ?? syslogNgInstall(options.syslogNgCache)) ?? 'not available',
-      kiln,
-    };
-    process.stdout.write(`${renderTerminal(machine, { docs: expectedDocs, bytes }, rows)}\n`);
-    if (options.record) {
-      const command = `node bench/shipping/run.ts ${process.argv.slice(2).join(' ')}`.trim();
-      const section = renderSection(
-        machine,
-        {
-          docs: expectedDocs,
-          bytes,
-          files: files.length,
-          command,
-          date: new Date().toISOString().slice(0, 10),
-        },
-        rows,
-      );
-      const file = resolve(root, options.resultsFile);
-      const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
-      writeFileSync(file, replaceSection(current, section));
-      log(`recorded in ${file}`);
-    }
+    process.stdout.write(`${renderTerminal(machine, data, rows)}\n`);
+    if (options.record) record(options, machine, data, rows, options.only.slice(rows.length));
     return rows.some((r) => r.problem) ? 1 : 0;
   } finally {
     await cleanUp();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Writes the "Log shipping" section of the results file; rows still to come are listed as pending. */
+function record(
+  options: BenchOptions,
+  machine: MachineDetails,
+  data: { docs: number; bytes: number; files: number },
+  rows: readonly Measurement[],
+  pending: readonly ShipperId[],
+): void {
+  const command = `node bench/shipping/run.ts ${process.argv.slice(2).join(' ')}`.trim();
+  const all = [
+    ...rows,
+    ...pending.map((id) => notRun(id, 'not measured yet (run in progress)', data.docs, data.bytes)),
+  ];
+  const section = renderSection(
+    machine,
+    { ...data, command, date: new Date().toISOString().slice(0, 10) },
+    all,
+  );
+  const file = resolve(root, options.resultsFile);
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  writeFileSync(file, replaceSection(current, section));
+  log(`recorded in ${file}`);
 }
 
 /** Deletes the index templates of the prefix (the peers' and the kiln collector's). */
