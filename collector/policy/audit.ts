@@ -5,6 +5,7 @@
  * deterministic and written with `op_type: create`, so several collectors write it once.
  */
 import type { Client } from '@elastic/elasticsearch';
+import { KilnError } from '../../lib/errors.ts';
 import { esStatusOf, wrapEsError } from '../../lib/es.ts';
 import type { RegistryDocument } from '../../lib/fleet.ts';
 import type { ActionResult } from '../actions/action.ts';
@@ -113,6 +114,39 @@ export async function writeAudit(
     if (esStatusOf(error) === 409) return false;
     throw wrapEsError(error, `writing audit record ${id} to ${index}`);
   }
+}
+
+/**
+ * Writes many audit records in one `_bulk` of create operations (deferred and skipped decisions,
+ * every evaluation); an id that exists already (409) is another collector's identical record.
+ * Returns how many were new.
+ */
+export async function writeAuditBatch(
+  client: Client,
+  index: string,
+  records: { id: string; document: Record<string, unknown> }[],
+): Promise<number> {
+  if (records.length === 0) return 0;
+  let result: Awaited<ReturnType<Client['bulk']>>;
+  try {
+    result = await client.bulk({
+      operations: records.flatMap((r) => [{ create: { _index: index, _id: r.id } }, r.document]),
+    });
+  } catch (error) {
+    throw wrapEsError(error, `writing ${records.length} audit records to ${index}`);
+  }
+  let created = 0;
+  for (const item of result.items) {
+    const status = item.create?.status ?? 0;
+    if (status === 201) created += 1;
+    else if (status !== 409) {
+      throw new KilnError(
+        'KILN_ERR_ES_REQUEST',
+        `writing audit record ${item.create?._id} to ${index} failed: HTTP ${status} ${item.create?.error?.reason ?? ''}`.trim(),
+      );
+    }
+  }
+  return created;
 }
 
 /** Replaces the result fields of an audit record written earlier (the taken record, once the action ran). */

@@ -5,17 +5,23 @@
  * the decision id). A failed action is retried with backoff, then escalated in the audit.
  */
 import type { Client } from '@elastic/elasticsearch';
-import { instanceAgeMs } from '../../lib/fleet.ts';
 import type { IndexNames } from '../../lib/indices.ts';
 import type { Logger } from '../../lib/log.ts';
 import { backoffDelayMs, sleep } from '../../lib/retry.ts';
 import type { Action, ActionResult } from '../actions/action.ts';
 import { createAction } from '../actions/index.ts';
-import { type AuditInput, auditDocument, auditId, completeAudit, writeAudit } from './audit.ts';
+import {
+  type AuditInput,
+  auditDocument,
+  auditId,
+  completeAudit,
+  writeAudit,
+  writeAuditBatch,
+} from './audit.ts';
 import type { Policy } from './config.ts';
+import { followReplacements } from './follow-up.ts';
 import { type Decision, inFlightFromRegistry, planDecisions, replacementOf } from './planner.ts';
 import { claimReplacement, readRegistry, updateRegistry, type VersionedDoc } from './registry-io.ts';
-import { findSuccessor, takenSuccessors } from './successor.ts';
 
 /** What the engine needs. */
 export interface EngineOptions {
@@ -68,63 +74,6 @@ export function createPolicyEngine(options: EngineOptions): PolicyEngine {
 
   const audit = (input: Omit<AuditInput, 'policyName' | 'collectorId' | 'dryRun'>) =>
     auditDocument({ ...input, policyName: policy.name, collectorId, dryRun: policy.dryRun });
-
-  async function follow(
-    versioned: VersionedDoc[],
-    nowMs: number,
-    index: string,
-  ): Promise<CycleReport['completed']> {
-    const docs = versioned.map((v) => v.doc);
-    const taken = takenSuccessors(docs);
-    const completed: CycleReport['completed'] = [];
-    for (const { doc } of versioned) {
-      const r = replacementOf(doc);
-      if (!r?.decision_id || r.successor || r.escalated_at) continue;
-      const decision = decisionFromRegistry(doc, r.decision_id, nowMs);
-      const successor = findSuccessor(doc, docs, taken);
-      if (successor) {
-        const successorId = successor.cloud.instance.id;
-        taken.add(successorId);
-        const at = new Date(nowMs).toISOString();
-        await updateRegistry(client, names, doc.cloud.instance.id, {
-          kiln: {
-            status: 'replaced',
-            status_changed_at: at,
-            status_reason: `replaced by ${successorId}`,
-            replacement: { successor: successorId },
-          },
-        });
-        doc.kiln.status = 'replaced';
-        doc.kiln.replacement = { ...r, successor: successorId };
-        const text = `successor ${successorId} reported in`;
-        await writeAudit(
-          client,
-          index,
-          auditId(r.decision_id, 'completed'),
-          audit({
-            decision,
-            outcome: 'completed',
-            atMs: nowMs,
-            instance: doc,
-            reasonText: text,
-            successor: successorId,
-          }),
-        );
-        completed.push({ instanceId: doc.cloud.instance.id, successor: successorId });
-      } else if (nowMs - Date.parse(r.requested_at ?? '') > policy.successorTimeout) {
-        const text = `no successor has reported in since the replacement was requested at ${r.requested_at}; check the group's launch template and the new instance's agent`;
-        const fresh = await writeAudit(
-          client,
-          index,
-          auditId(r.decision_id, 'escalated.successor'),
-          audit({ decision, outcome: 'escalated', atMs: nowMs, instance: doc, reasonText: text }),
-        );
-        if (fresh)
-          log.warn('replacement escalated: no successor', { 'cloud.instance.id': doc.cloud.instance.id });
-      }
-    }
-    return completed;
-  }
 
   async function execute(
     decision: Decision,
@@ -243,53 +192,37 @@ export function createPolicyEngine(options: EngineOptions): PolicyEngine {
       const nowMs = options.now();
       const index = names.daily('actions', nowMs);
       const versioned = await readRegistry(client, names);
-      const completed = await follow(versioned, nowMs, index);
+      const completed = await followReplacements(
+        { client, names, policy, log, audit },
+        versioned,
+        nowMs,
+        index,
+      );
       const docs = versioned.map((v) => v.doc);
       const decisions = planDecisions(docs, policy, nowMs, inFlightFromRegistry(docs));
       const byId = new Map(versioned.map((v) => [v.doc.cloud.instance.id, v]));
       const bucket = Math.floor(nowMs / options.intervalMs);
       const dry = policy.dryRun ? '.dry' : '';
+      const records: { id: string; document: Record<string, unknown> }[] = [];
       const runs: Promise<Execution | undefined>[] = [];
       for (const decision of decisions) {
         const instance = byId.get(decision.instanceId)!;
         if (decision.outcome !== 'taken') {
           const id = auditId(decision.id, `${decision.outcome}.${decision.reason}.${bucket}${dry}`);
-          await writeAudit(
-            client,
-            index,
+          records.push({
             id,
-            audit({ decision, outcome: decision.outcome, atMs: nowMs, instance: instance.doc }),
-          );
+            document: audit({ decision, outcome: decision.outcome, atMs: nowMs, instance: instance.doc }),
+          });
         } else if (policy.dryRun) {
-          await writeAudit(
-            client,
-            index,
-            auditId(decision.id, 'dry'),
-            audit({ decision, outcome: 'dry', atMs: nowMs, instance: instance.doc }),
-          );
+          const document = audit({ decision, outcome: 'dry', atMs: nowMs, instance: instance.doc });
+          records.push({ id: auditId(decision.id, 'dry'), document });
         } else {
           runs.push(execute(decision, instance, nowMs, index));
         }
       }
+      await writeAuditBatch(client, index, records);
       const executed = (await Promise.all(runs)).filter((e): e is Execution => e !== undefined);
       return { atMs: nowMs, decisions, executed, completed };
     },
   };
-}
-
-/** A decision rebuilt from a registry claim, for the records written while following it. */
-function decisionFromRegistry(doc: VersionedDoc['doc'], decisionId: string, nowMs: number): Decision {
-  const r = replacementOf(doc) ?? {};
-  return {
-    id: decisionId,
-    instanceId: doc.cloud.instance.id,
-    group: doc.kiln.group ?? '-',
-    trigger: (r.trigger as Decision['trigger']) ?? 'max_age',
-    kind: 'replace',
-    action: (r.action as Decision['action']) ?? 'notify',
-    outcome: 'taken',
-    reason: (r.reason as 'max_age_exceeded') ?? 'max_age_exceeded',
-    reasonText: doc.kiln.status_reason ?? '',
-    ageMs: instanceAgeMs(doc, nowMs),
-  } as Decision;
 }
