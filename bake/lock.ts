@@ -38,7 +38,13 @@ export async function acquireBakeLock(
   let announced = false;
   for (;;) {
     const attempt = await store.tryLock({ key, bakeId, acquiredAtMs: options.now() });
-    if (attempt.acquired) return { kind: 'acquired' };
+    if (attempt.acquired) {
+      // The identical bake may have finished between our cache check and this lock: reuse it.
+      const done = options.force ? undefined : await store.findSucceeded(key);
+      if (!done) return { kind: 'acquired' };
+      await store.unlock(key, bakeId);
+      return { kind: 'reused', record: done };
+    }
     const holder = attempt.holder;
     if (holder.bakeId !== 'unknown' && options.now() - holder.acquiredAtMs > staleMs) {
       await store.unlock(key, holder.bakeId);
@@ -51,7 +57,7 @@ export async function acquireBakeLock(
     if (options.now() - startedMs >= waitMs) {
       throw new KilnError(
         'KILN_ERR_BAKE',
-        `an identical bake (${holder.bakeId}, key ${key.slice(0, 12)}) has held the lock for over ${Math.round(waitMs / 60_000)} min; wait for it to finish, or remove its lock from ${store.where} if its host died`,
+        `an identical bake (${holder.bakeId}, key ${key.slice(0, 12)}) has held the lock for over ${Math.round(waitMs / 1000)} s; wait for it to finish, or remove its lock from ${store.where} if its host died`,
       );
     }
     if (!announced) {
