@@ -132,6 +132,11 @@ export const policySchema = z
       .default({ attempts: 3, backoff: 5_000 }),
     /** Escalate when no successor has reported in this long after a replacement. Default 30m. */
     successorTimeout: durationMs.default(1_800_000),
+    /**
+     * Write a still-waiting (deferred or skipped) decision again only after this long. Default:
+     * every evaluation. Large fleets raise it to keep the audit small.
+     */
+    auditRepeat: durationMs.optional(),
     /** Stop every replacement (notifications still go out). Default false. */
     killSwitch: z.boolean().default(false),
     /** Decide and audit, but touch nothing. Default false. */

@@ -201,7 +201,7 @@ export function createPolicyEngine(options: EngineOptions): PolicyEngine {
       const docs = versioned.map((v) => v.doc);
       const decisions = planDecisions(docs, policy, nowMs, inFlightFromRegistry(docs));
       const byId = new Map(versioned.map((v) => [v.doc.cloud.instance.id, v]));
-      const bucket = Math.floor(nowMs / options.intervalMs);
+      const bucket = Math.floor(nowMs / Math.max(options.intervalMs, policy.auditRepeat ?? 0));
       const dry = policy.dryRun ? '.dry' : '';
       const records: { id: string; document: Record<string, unknown> }[] = [];
       const runs: Promise<Execution | undefined>[] = [];

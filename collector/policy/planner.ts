@@ -101,7 +101,7 @@ export function planDecisions(
   const settled = due.filter((d) => d.kind === 'notify' || d.verdict);
   const queue = due
     .filter((d) => d.kind === 'replace' && !d.verdict)
-    .sort((a, b) => b.ageMs - a.ageMs || a.instanceId.localeCompare(b.instanceId));
+    .sort((a, b) => b.ageMs - a.ageMs || compareIds(a.instanceId, b.instanceId));
 
   const total = new Map<string, number>();
   const healthy = new Map<string, number>();
@@ -251,4 +251,9 @@ function dueDecision(doc: RegistryDocument, policy: Policy, nowMs: number): Due 
     chosen.reasonText = `decision ${chosen.id} failed and was escalated at ${r.escalated_at}; fix the cause, then remove kiln.replacement from the registry document to let kiln try again`;
   }
   return chosen;
+}
+
+/** Code-unit order of ids: the same on every machine and locale (localeCompare is neither). */
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -3,7 +3,7 @@
  * until an instance that can stand in for it reports in. Pure matching; the engine does the I/O.
  */
 import type { RegistryDocument } from '../../lib/fleet.ts';
-import { replacementOf } from './planner.ts';
+import { compareIds, replacementOf } from './planner.ts';
 
 function startedMs(doc: RegistryDocument): number {
   return Date.parse(doc.kiln.launch_time ?? doc.kiln.first_seen);
@@ -35,7 +35,7 @@ export function findSuccessor(
         Date.parse(d.kiln.first_seen) >= requested &&
         same(d),
     )
-    .sort((a, b) => startedMs(a) - startedMs(b) || a.cloud.instance.id.localeCompare(b.cloud.instance.id))[0];
+    .sort((a, b) => startedMs(a) - startedMs(b) || compareIds(a.cloud.instance.id, b.cloud.instance.id))[0];
 }
 
 /** Instance ids already recorded as some instance's successor. */

@@ -290,4 +290,25 @@ describe('policy engine against the real Elasticsearch', () => {
     expect(outcomes(records)).toEqual({ 'taken:presumed_dead': 1 });
     expect((await registrySnapshot(client, names)).get('i-quiet')!.doc.kiln.status).toBe('silent');
   });
+
+  it('writes a waiting decision once per interval, or once per auditRepeat when that is longer', async () => {
+    const names = await freshNames('polrep');
+    await seedRegistry(client, names, [registryDoc({ id: 'i-wait', ageMs: 30 * dayMs, group: 'g' })]);
+    const raw = { maxAge: '7d', action: { type: 'aws-asg' }, killSwitch: true };
+    // Three evaluations a minute apart in the same hour: one record per minute by default…
+    for (const minutes of [0, 1, 2])
+      await engine(names, raw, 'a', () => baseMs + minutes * 60_000).evaluateOnce();
+    expect(outcomes(await auditRecords(client, names))).toEqual({ 'skipped:kill_switch': 3 });
+    // …and one in total for the hour with auditRepeat: 1h.
+    const hourly = await freshNames('polrep1h');
+    await seedRegistry(client, hourly, [registryDoc({ id: 'i-wait', ageMs: 30 * dayMs, group: 'g' })]);
+    for (const minutes of [0, 1, 2])
+      await engine(
+        hourly,
+        { ...raw, auditRepeat: '1h' },
+        'a',
+        () => baseMs + minutes * 60_000,
+      ).evaluateOnce();
+    expect(outcomes(await auditRecords(client, hourly))).toEqual({ 'skipped:kill_switch': 1 });
+  });
 });
