@@ -120,32 +120,37 @@ export class FileSource implements Source {
 
   async #run(): Promise<void> {
     while (!this.#abort.signal.aborted) {
+      let behind = false;
       try {
-        await this.#tick(false);
+        behind = await this.#tick(false);
       } catch (error) {
         this.#log.error('file tailing step failed; retrying', { 'error.message': String(error) });
       }
-      await sleep(this.#s.pollIntervalMs, this.#abort.signal);
+      // A file with more to read than one step's budget is read on at once, not after a poll.
+      if (!behind) await sleep(this.#s.pollIntervalMs, this.#abort.signal);
     }
   }
 
-  async #tick(final: boolean): Promise<void> {
+  /** One pass over every file; resolves true when some file has more to read right away. */
+  async #tick(final: boolean): Promise<boolean> {
     const now = this.#s.now();
     const scanning = final || now - this.#lastScanMs >= this.#s.scanIntervalMs;
     if (scanning) {
       this.#lastScanMs = now;
       await this.#scan();
     }
+    let behind = false;
     for (const tailer of [...this.#tailers]) {
-      if (this.#stopping) return;
+      if (this.#stopping) return false;
       if (tailer.state === 'truncated') continue;
       if ((await this.#observe(tailer, scanning)) === 'truncated') continue;
       const budget = final ? Number.POSITIVE_INFINITY : readBudgetBytes;
-      await tailer.readAvailable(budget, () => this.#stopping);
+      if (!(await tailer.readAvailable(budget, () => this.#stopping))) behind = true;
       await (final ? tailer.flushAll() : tailer.flushIdle());
     }
     await this.#retire(final);
     if (this.#dirty && (final || now - this.#lastSaveMs >= this.#s.checkpointIntervalMs)) await this.#save();
+    return behind;
   }
 
   async #observe(tailer: FileTailer, checkHead: boolean, copyCandidate?: string): Promise<RotationState> {

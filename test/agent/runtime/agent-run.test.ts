@@ -52,7 +52,7 @@ function lines(prefix: string, from: number, count: number): string {
   return out;
 }
 
-async function setup(label: string, shipping: Record<string, unknown> = {}) {
+async function setup(label: string, shipping: Record<string, unknown> = {}, deadlineMs = 30_000) {
   const collector = new TestCollector();
   const url = await collector.start();
   cleanups.push(() => collector.stop());
@@ -72,7 +72,7 @@ async function setup(label: string, shipping: Record<string, unknown> = {}) {
       shipping: { flushIntervalMs: 100, backoffBaseMs: 50, backoffMaxMs: 500, ...shipping },
       facts: { enabled: false },
       drift: { enabled: false },
-      shutdown: { deadlineMs: 30_000 },
+      shutdown: { deadlineMs },
     }),
   );
   return { collector, base, logs, tokenFile, config, state: join(base, 'state') };
@@ -159,6 +159,60 @@ describe('kiln-agent run', () => {
     expect(sentIds.size).toBe(30_000);
     // The restart enrolled no second time: the instance token was kept.
     expect(t.collector.enrollments).toBe(1);
+  });
+
+  it('with the collector not answering, SIGTERM gives up at the deadline, reports the file incomplete and keeps its checkpoint', async () => {
+    const t = await setup('deadline', {}, 1500);
+    const file = join(t.logs, 'app.log');
+    writeFileSync(file, lines('d', 0, 10));
+    const firstBytes = Buffer.byteLength(lines('d', 0, 10));
+    const agent = runAgent(t.config);
+    await until('10 stored', () => t.collector.messages().length === 10);
+    await until('checkpoint saved', () => {
+      try {
+        return (
+          JSON.parse(readFileSync(join(t.state, 'file-checkpoints.json'), 'utf8')).files[0].offset ===
+          firstBytes
+        );
+      } catch {
+        return false;
+      }
+    });
+    t.collector.hold = new Promise(() => {}); // Elasticsearch hangs: no answer ever comes
+    appendFileSync(file, lines('d', 10, 5));
+    await until('the new lines sent', () =>
+      t.collector.batches.some((b) => b.events.some((e) => e.message === 'd line 14')),
+    );
+    agent.child.kill('SIGTERM');
+    expect(await agent.exited).toBe(0);
+    const size = statSync(file).size;
+    const report = agent
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('kiln.completeness.file'))
+      .map((l) => JSON.parse(l));
+    expect(report).toEqual([
+      expect.objectContaining({
+        'log.level': 'warn',
+        message: 'file incomplete at shutdown',
+        'kiln.completeness.file': file,
+        'kiln.completeness.bytes_shipped': firstBytes,
+        'kiln.completeness.file_size': size,
+        'kiln.completeness.complete': false,
+      }),
+    ]);
+    expect(JSON.parse(readFileSync(join(t.state, 'file-checkpoints.json'), 'utf8')).files[0].offset).toBe(
+      firstBytes,
+    );
+  });
+
+  it('stops cleanly on SIGTERM while still waiting for the collector to enroll', async () => {
+    const t = await setup('noenroll');
+    await t.collector.stop(); // nothing listens: enrollment is retried
+    const agent = runAgent(t.config);
+    await until('a retry logged', () => agent.stderr().includes('collector not reachable for enrollment'));
+    agent.child.kill('SIGTERM');
+    expect(await agent.exited).toBe(0);
   });
 
   it('exits 1 with a one-line reason when the enrollment token is refused', async () => {
