@@ -40,7 +40,11 @@ export function formatDifference(d: Difference): string {
 
 /** Registers the agent-baseline commands on `program`. */
 export function registerAgentBaseline(program: Command): void {
-  const baseline = program.command('baseline').description("capture or check this system's drift baseline");
+  const baseline = example(
+    program.command('baseline').description("capture or check this system's drift baseline"),
+    'kiln-agent baseline capture --out /etc/kiln/baseline.json   # at bake time, inside the image',
+    'kiln-agent baseline check --json                          # on the running instance',
+  );
 
   example(
     baseline
