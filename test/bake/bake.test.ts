@@ -107,6 +107,15 @@ describe('kiln bake (Packer 1.6.6, Ansible, sshd, Elasticsearch)', { timeout: 90
     ]);
     expect(bake.baseline_digest).toBe(baselineInside.digest);
     expect(bake.manifest).toEqual(manifestInside);
+    expect(bake.baseline).toEqual(baselineInside);
+    // Kept whole in _source: one field per file path would blow the index's field limit.
+    const mapping = await client.indices.getFieldMapping({
+      index: names.state('bakes'),
+      fields: 'kiln.bake.baseline',
+    });
+    expect(Object.values(mapping)[0]!.mappings['kiln.bake.baseline']!.mapping).toEqual({
+      baseline: { type: 'object', enabled: false },
+    });
   });
 
   it('reuses a successful bake with the same key, and rebakes when the playbook changes', async () => {

@@ -158,9 +158,12 @@ const bakesKiln: Properties = {
     baseline_digest: keyword,
     packages_digest: keyword,
     failure_step: keyword,
+    failure_task: keyword,
     failure_output: storedOnly,
     inputs: flattened,
     manifest: flattened,
+    // The whole baseline (one key per file path): kept in _source, never mapped field by field.
+    baseline: { type: 'object', enabled: false },
   }),
 };
 
