@@ -44,7 +44,7 @@ export class LineSplitter {
     return this.#seen;
   }
 
-  /** Feeds the next chunk; returns the lines it completed, in order. */
+  /** Feeds the next chunk (kept by reference: do not reuse it); returns the completed lines, in order. */
   push(chunk: Buffer): RawLine[] {
     const lines: RawLine[] = [];
     let from = 0;
@@ -64,8 +64,8 @@ export class LineSplitter {
     const room = this.#maxLineBytes - this.#kept;
     if (room <= 0 || segment.length === 0) return;
     const part = segment.length > room ? segment.subarray(0, room) : segment;
-    // Copy: the caller reuses its read buffer.
-    this.#parts.push(Buffer.from(part));
+    // No copy: callers hand in a fresh buffer per read and never write to it again.
+    this.#parts.push(part);
     this.#kept += part.length;
   }
 

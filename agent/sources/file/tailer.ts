@@ -101,8 +101,9 @@ export class FileTailer {
    */
   async readAvailable(budgetBytes: number, shouldStop: () => boolean): Promise<boolean> {
     let budget = budgetBytes;
-    const buffer = Buffer.allocUnsafe(chunkBytes);
     while (budget > 0 && !shouldStop()) {
+      // A fresh buffer per read: the splitter keeps slices of it for lines spanning reads.
+      const buffer = Buffer.allocUnsafeSlow(chunkBytes);
       const { bytesRead } = await this.#handle.read(buffer, 0, chunkBytes, this.readOffset);
       if (bytesRead === 0) return true;
       this.readOffset += bytesRead;
