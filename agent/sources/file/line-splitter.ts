@@ -59,6 +59,11 @@ export class LineSplitter {
     return lines;
   }
 
+  /** Copies the incomplete line out of the read buffers, so an idle file does not pin them. */
+  detach(): void {
+    if (this.#parts.length > 0) this.#parts = [Buffer.concat(this.#parts, this.#kept)];
+  }
+
   #keep(segment: Buffer): void {
     this.#seen += segment.length;
     const room = this.#maxLineBytes - this.#kept;

@@ -105,7 +105,10 @@ export class FileTailer {
       // A fresh buffer per read: the splitter keeps slices of it for lines spanning reads.
       const buffer = Buffer.allocUnsafeSlow(chunkBytes);
       const { bytesRead } = await this.#handle.read(buffer, 0, chunkBytes, this.readOffset);
-      if (bytesRead === 0) return true;
+      if (bytesRead === 0) {
+        this.#splitter.detach();
+        return true;
+      }
       this.readOffset += bytesRead;
       budget -= bytesRead;
       const records: LogRecord[] = [];

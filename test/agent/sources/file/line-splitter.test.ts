@@ -73,4 +73,14 @@ describe('LineSplitter', () => {
       { text: 'next', offset: 117, end: 122, truncated: false, originalBytes: 4 },
     ]);
   });
+
+  it('keeps an incomplete line intact across detach()', () => {
+    const splitter = new LineSplitter(64, 0);
+    splitter.push(Buffer.from('ab'));
+    splitter.push(Buffer.from('cd'));
+    splitter.detach();
+    expect(splitter.push(Buffer.from('e\n')).map((l) => [l.bytes.toString(), l.offset, l.end])).toEqual([
+      ['abcde', 0, 6],
+    ]);
+  });
 });
