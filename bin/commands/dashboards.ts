@@ -68,9 +68,11 @@ function targetFrom(flags: InstallFlags): KibanaTarget {
 
 /** Registers the dashboards commands on `program`. */
 export function registerDashboards(program: Command): void {
-  const dashboards = program
-    .command('dashboards')
-    .description("kiln's Kibana dashboards (Kibana 8.9 or newer)");
+  const dashboards = example(
+    program.command('dashboards').description("kiln's Kibana dashboards (Kibana 8.9 or newer)"),
+    'kiln dashboards build --out kiln-dashboards.ndjson',
+    'kiln dashboards install --kibana-url http://kibana:5601 --api-key $KIBANA_API_KEY',
+  );
 
   const build = dashboards
     .command('build')
