@@ -2,6 +2,10 @@
  * The shipper against a test HTTP server that speaks the collector contract (see
  * test-collector.ts; the real collector is exercised by the lead's end-to-end tests).
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CollectorClient } from '../../../agent/shipper/collector-client.ts';
 import { Shipper, type ShipperOptions, type TokenProvider } from '../../../agent/shipper/shipper.ts';
@@ -211,5 +215,56 @@ describe('Shipper', () => {
     await fourth;
     expect(await s.waitIdle(10_000)).toBe(true);
     expect(durable.size).toBe(4);
+  });
+
+  it('ships over HTTPS to a collector whose certificate is signed by the configured CA file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-tls-'));
+    const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+    // A self-signed certificate for 127.0.0.1 made by the real openssl; it is its own CA.
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=kiln-test',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: 'ignore' },
+    );
+    const secure = new TestCollector({ cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') });
+    const url = await secure.start();
+    const tlsClient = new CollectorClient({ url, caFile: cert, requestTimeoutMs: 10_000, connections: 1 });
+    const s = new Shipper(tlsClient, tokens(), silentLogger, {
+      maxEvents: 10,
+      maxBytes: 1 << 20,
+      flushIntervalMs: 10,
+      maxInFlight: 1,
+      maxQueuedEvents: 100,
+      backoffBaseMs: 10,
+      backoffMaxMs: 50,
+    });
+    try {
+      const durable = new Set<string>();
+      await pushAll(s, 0, 4, durable);
+      expect(await s.waitIdle(10_000)).toBe(true);
+      expect(url.startsWith('https://')).toBe(true);
+      expect(secure.stored.size).toBe(4);
+      expect(durable.size).toBe(4);
+    } finally {
+      s.stop();
+      await tlsClient.close();
+      await secure.stop();
+    }
   });
 });

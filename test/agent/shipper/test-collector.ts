@@ -6,6 +6,7 @@
  * end-to-end tests in test/e2e/.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import type { BatchResult, WireEvent } from '../../../lib/wire.ts';
@@ -36,18 +37,23 @@ export class TestCollector {
   hold: Promise<void> | undefined;
   #server: Server;
 
-  constructor() {
-    this.#server = createServer((req, res) => {
+  readonly #scheme: 'http' | 'https';
+
+  /** With `tls` (PEM certificate and key) it serves HTTPS. */
+  constructor(tls?: { cert: string; key: string }) {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.#handle(req, res).catch((error) => {
         res.writeHead(500).end(String(error));
       });
-    });
+    };
+    this.#scheme = tls ? 'https' : 'http';
+    this.#server = tls ? createHttpsServer(tls, handler) : createServer(handler);
   }
 
   /** Listens on `port` (default a free one); resolves with the base URL. */
   async start(port = 0): Promise<string> {
     await new Promise<void>((resolve) => this.#server.listen(port, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return `${this.#scheme}://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
   }
 
   /** Closes the server and its connections. */
