@@ -6,7 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { FileCheckpoint } from './checkpoint-store.ts';
+import { findByInode, rotationSiblings } from './discover.ts';
 
 /** Most leading bytes hashed for identity. */
 export const headBytes = 1024;
@@ -96,4 +98,35 @@ export async function openCopy(
     await handle.close();
   }
   return undefined;
+}
+
+/** Whether `handle` and the tailed file hold the same bytes in the last KiB both have. */
+export async function endsMatch(
+  handle: FileHandle,
+  tailed: { size: number; readAt(offset: number, length: number): Promise<Buffer> },
+): Promise<boolean> {
+  const size = Math.min((await handle.stat()).size, tailed.size);
+  const at = Math.max(0, size - headBytes);
+  const theirs = Buffer.alloc(size - at);
+  await handle.read(theirs, 0, theirs.length, at);
+  return (await tailed.readAt(at, size - at)).equals(theirs);
+}
+
+/**
+ * Where a saved file's bytes went while the agent was down, or undefined when they are still
+ * at its path (or gone): the same inode renamed in the same folder, or a copytruncate copy
+ * next to it when the inode at the path now holds other content.
+ */
+export async function findMovedContent(saved: FileCheckpoint): Promise<string | undefined> {
+  const atPath = await open(saved.path, 'r').catch(() => undefined);
+  const stat = await atPath?.stat();
+  const sameInode = stat?.dev === saved.dev && stat.ino === saved.ino;
+  const sameHead = sameInode && (await hashHead(atPath!, saved.headLength)) === saved.headHash;
+  await atPath?.close();
+  if (sameHead) return undefined;
+  const renamed = sameInode ? undefined : await findByInode(dirname(saved.path), saved.dev, saved.ino);
+  if (renamed) return renamed;
+  const copy = await openCopy(saved, saved.offset, await rotationSiblings(saved.path));
+  await copy?.handle.close();
+  return copy?.path;
 }

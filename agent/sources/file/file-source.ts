@@ -12,8 +12,10 @@ import type { Logger } from '../../../lib/log.ts';
 import { sleep } from '../../../lib/retry.ts';
 import type { EventSink, Source } from '../../pipeline/source.ts';
 import { CheckpointStore, type FileCheckpoint } from './checkpoint-store.ts';
-import { compileExcludes, discoverFiles, findByInode, rotationSiblings } from './discover.ts';
+import { compileExcludes, discoverFiles, rotationSiblings } from './discover.ts';
 import {
+  endsMatch,
+  findMovedContent,
   firstCheckpoint,
   hashHead,
   headBytes,
@@ -292,12 +294,7 @@ export class FileSource implements Source {
       if (this.#tailers.some((other) => other.checkpoint.ino === ino)) return true;
       if (state === 'truncated') continue;
       // Same first KiB: compare the last KiB both have too, so two files with one header differ.
-      const size = Math.min((await handle.stat()).size, t.size);
-      const at = Math.max(0, size - headBytes);
-      const mine = await t.readAt(at, size - at);
-      const theirs = Buffer.alloc(size - at);
-      await handle.read(theirs, 0, theirs.length, at);
-      if (mine.equals(theirs)) return true;
+      if (await endsMatch(handle, t)) return true;
     }
     return false;
   }
@@ -309,23 +306,11 @@ export class FileSource implements Source {
    */
   async #resumeRenamed(): Promise<void> {
     for (const saved of this.#saved) {
-      const atPath = await open(saved.path, 'r').catch(() => undefined);
-      const atInfo = await atPath?.stat();
-      const unchanged =
-        atInfo?.dev === saved.dev &&
-        atInfo.ino === saved.ino &&
-        (await hashHead(atPath!, saved.headLength)) === saved.headHash;
-      await atPath?.close();
-      if (unchanged) continue;
-      const copy = await openCopy(saved, saved.offset, await rotationSiblings(saved.path));
-      await copy?.handle.close();
-      const found = (await findByInode(dirname(saved.path), saved.dev, saved.ino)) ?? copy?.path;
+      const found = await findMovedContent(saved);
       if (!found) continue;
-      const input = Math.max(
-        0,
-        this.#s.inputs.findIndex((i) => i.config.include.some((p) => dirname(p) === dirname(saved.path))),
-      );
-      const tailer = await this.#track(found, input, saved);
+      const dir = dirname(saved.path);
+      const input = this.#s.inputs.findIndex((i) => i.config.include.some((p) => dirname(p) === dir));
+      const tailer = await this.#track(found, Math.max(0, input), saved);
       if (tailer) tailer.state = 'moved';
     }
   }
