@@ -5,7 +5,7 @@
  * `kiln` CLI bundle.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestSshd } from '../support/sshd.ts';
@@ -18,10 +18,12 @@ export interface BakeWorkspace {
   template: string;
   playbook: string;
   outputDir: string;
+  /** The workspace's own copy of the agent bundle (a rebuild of dist/ mid-test must not change the key). */
+  agentBundle: string;
 }
 
 /** The shipped agent bundle (built by the test run's global setup). */
-export const agentBundle = resolve('dist/kiln-agent.js');
+const distAgentBundle = resolve('dist/kiln-agent.js');
 
 /** The playbook: writes an application file under the image root (and fails on request). */
 export function playbookText(options: { marker: string; failingTask?: boolean }): string {
@@ -73,6 +75,8 @@ export function createWorkspace(sshd: TestSshd, options: { extraTemplateLine?: s
       '',
     ].join('\n'),
   );
+  const agentBundle = join(dir, 'kiln-agent.js');
+  copyFileSync(distAgentBundle, agentBundle);
   const outputDir = join(dir, 'out');
   const config = join(dir, 'bake.yaml');
   writeFileSync(
@@ -94,7 +98,7 @@ export function createWorkspace(sshd: TestSshd, options: { extraTemplateLine?: s
       '',
     ].join('\n'),
   );
-  return { dir, imageRoot, config, template, playbook, outputDir };
+  return { dir, imageRoot, config, template, playbook, outputDir, agentBundle };
 }
 
 /** What a CLI run gave. */
