@@ -248,7 +248,7 @@ function dueDecision(doc: RegistryDocument, policy: Policy, nowMs: number): Due 
   const r = replacementOf(doc);
   if (r?.escalated_at && r.decision_id === chosen.id) {
     chosen.verdict = { outcome: 'skipped', reason: 'escalated' };
-    chosen.reasonText = `decision ${chosen.id} failed and was escalated at ${r.escalated_at}; fix the cause, then remove kiln.replacement from the registry document to let kiln try again`;
+    chosen.reasonText = `decision ${chosen.id} failed and was escalated at ${r.escalated_at}; kiln does not retry an escalated decision: fix the cause and replace the instance by other means`;
   }
   return chosen;
 }
