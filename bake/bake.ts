@@ -5,27 +5,21 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { KilnError } from '../lib/errors.ts';
+import { describeError, KilnError } from '../lib/errors.ts';
 import { packerBuildArgv, packerEnv, parseAnsibleVersion, parsePackerVersion } from './argv.ts';
 import { type ComposePlan, composeJsonTemplate, kilnProvisioners, plannedSteps } from './compose.ts';
 import { insertIntoBuildBlock, renderHclProvisioners } from './compose-hcl.ts';
 import type { BakeConfig } from './config.ts';
 import type { ProgressDisplay } from './display.ts';
-import {
-  renderAgentWrapper,
-  renderFinalizeScript,
-  renderInstallScript,
-  renderManifestTemplate,
-  renderUnit,
-} from './image-files.ts';
 import { type CollectedInputs, collectInputs } from './inputs.ts';
 import { bakeKey } from './key.ts';
 import { findParentBake } from './lineage.ts';
 import { acquireBakeLock } from './lock.ts';
 import { artifactIds, parseMachineReadableLine } from './machine-readable.ts';
 import { capture, gitState, runStreaming } from './processes.ts';
-import { applyRecord, initialProgress, summariseFailure } from './progress.ts';
+import { applyRecord, initialProgress, keptOutputLines, summariseFailure } from './progress.ts';
 import { lintSecrets, summariseFindings } from './secret-lint.ts';
+import { writeStage } from './stage.ts';
 import { type BakeFields, type BakeRecord, type BakeStore, bakeRecord } from './store/record.ts';
 
 /** How to run one bake. */
@@ -171,17 +165,24 @@ async function build(
     variables: config.variables,
     varFiles: config.varFiles,
   });
-  const code = await runStreaming(packer, argv, {
-    cwd: dirname(config.template),
-    env: packerEnv(process.env),
-    onLine: (line) => {
-      const record = parseMachineReadableLine(line);
-      progress = record
-        ? applyRecord(progress, record)
-        : { ...progress, lastLines: [...progress.lastLines, line].slice(-20) };
-      display.update(progress);
-    },
-  });
+  let code: number;
+  try {
+    code = await runStreaming(packer, argv, {
+      cwd: dirname(config.template),
+      env: packerEnv(process.env),
+      onLine: (line) => {
+        const record = parseMachineReadableLine(line);
+        progress = record
+          ? applyRecord(progress, record)
+          : { ...progress, lastLines: [...progress.lastLines, line].slice(-keptOutputLines) };
+        display.update(progress);
+      },
+    });
+  } catch (error) {
+    // Packer could not be started: the record must not stay "running".
+    progress = { ...progress, errors: [...progress.errors, describeError(error)] };
+    code = -1;
+  }
   display.stop();
   fields.finished_at = new Date(now()).toISOString();
   fields.duration_ms = now() - startedMs;
@@ -226,46 +227,6 @@ function composeTemplate(collected: CollectedInputs, plan: ComposePlan, source: 
     );
   }
   return `${JSON.stringify(composeJsonTemplate(JSON.parse(collected.templateText), plan, source), null, 2)}\n`;
-}
-
-function writeStage(
-  config: BakeConfig,
-  collected: CollectedInputs,
-  plan: ComposePlan,
-  fields: BakeFields,
-): void {
-  mkdirSync(plan.localStage, { recursive: true });
-  mkdirSync(plan.downloadDir, { recursive: true });
-  const scripts = {
-    imageRoot: config.imageRoot,
-    remoteStage: plan.remoteStage,
-    nodePath: config.agent.nodePath,
-  };
-  const files: Record<string, string | Buffer> = {
-    'kiln-agent.js': readFileSync(config.agent.bundle),
-    'kiln-agent.sh': renderAgentWrapper(config.agent.nodePath),
-    'kiln-agent.service': renderUnit({
-      nodePath: config.agent.nodePath,
-      afterUnits: config.agent.afterUnits,
-      shutdownDeadlineMs: collected.shutdownDeadlineMs,
-    }),
-    'agent.yaml': readFileSync(config.agent.configFile),
-    'install.sh': renderInstallScript(scripts),
-    'finalize.sh': renderFinalizeScript(scripts),
-    'image.json.in': renderManifestTemplate({
-      bakeId: fields.id,
-      bakeKey: fields.key,
-      parentImage: fields.source_image,
-      imageName: fields.image_name,
-      imageVersion: fields.image_version,
-      gitRevision: fields.git_revision,
-      gitDirty: fields.git_dirty,
-      packerVersion: fields.packer_version ?? 'unknown',
-      ansibleVersion: fields.ansible_version,
-      agentVersion: fields.agent_version ?? 'unknown',
-    }),
-  };
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(plan.localStage, name), content);
 }
 
 function renderPlan(

@@ -50,6 +50,8 @@ const securityUpdatesScript = [
   'fi',
 ];
 
+const sudoExecute = "chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh -eu '{{ .Path }}'";
+
 /** kiln's provisioners for a plan, in the order they run. */
 export function kilnProvisioners(plan: ComposePlan): Provisioner[] {
   const stageParent = plan.remoteStage.slice(0, plan.remoteStage.lastIndexOf('/')) || '/';
@@ -112,7 +114,16 @@ export function composeJsonTemplate(
     throw new KilnError('KILN_ERR_BAKE', `${source}: "builders" must list at least one builder`);
   }
   const own = Array.isArray(user.provisioners) ? user.provisioners : [];
-  return { ...user, provisioners: [...own, ...kilnProvisioners(plan)] };
+  const composed: Record<string, unknown> = { ...user, provisioners: [...own, ...kilnProvisioners(plan)] };
+  // A failed build leaves no staging directory behind (Packer 1.6.6 has this in JSON templates only).
+  if (!('error-cleanup-provisioner' in user)) {
+    composed['error-cleanup-provisioner'] = {
+      type: 'shell',
+      inline: [`rm -rf ${plan.remoteStage}`],
+      ...(plan.sudo ? { execute_command: sudoExecute } : {}),
+    };
+  }
+  return composed;
 }
 
 const sourceImageKeys = ['source_ami', 'source_image', 'source_image_name', 'source_image_family', 'image'];

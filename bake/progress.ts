@@ -18,6 +18,8 @@ export interface BakeProgress {
   task?: string;
   /** The task that failed (an Ansible `fatal:`/`failed:` line), when one did. */
   failedTask?: string;
+  /** The step that failed, frozen there: Packer's error-cleanup provisioner runs after it. */
+  failedStep?: string;
   artifacts: PackerArtifact[];
   errors: string[];
   /** The latest output lines, oldest first, at most `keptOutputLines`. */
@@ -44,7 +46,8 @@ export function applyRecord(progress: BakeProgress, record: MachineRecord): Bake
   const kept = [...progress.lastLines];
   for (const raw of ui.lines) {
     const line = raw.trimEnd();
-    if (line.trim() === '') continue;
+    // Blank lines and Packer's empty `    null:` prefixes say nothing in a failure report.
+    if (line.trim() === '' || /^ {4}[^:\s]+:$/.test(line)) continue;
     kept.push(line);
     foldLine(next, line, ui.level);
   }
@@ -70,6 +73,9 @@ function foldLine(next: BakeProgress, line: string, level: string): void {
   const task = /^TASK \[(.+?)\] \**$/.exec(body.trim());
   if (task) next.task = task[1]!;
   if (/^(fatal|failed): \[/.test(body.trim()) && next.task && !next.failedTask) next.failedTask = next.task;
+  if (/^Provisioning step had errors/.test(body) && !next.failedStep) {
+    next.failedStep = next.step ?? next.provisioner ?? 'provisioning';
+  }
   if (level === 'error' && body.trim() !== '') next.errors = [...next.errors, body.trim()];
 }
 
@@ -91,7 +97,7 @@ export interface FailureSummary {
 
 /** Summarises a failed build from its progress. */
 export function summariseFailure(progress: BakeProgress): FailureSummary {
-  const step = progress.step ?? progress.provisioner ?? 'packer';
+  const step = progress.failedStep ?? progress.step ?? progress.provisioner ?? 'packer';
   const reason =
     [...progress.errors].reverse().find((e) => !/^==> Some builds|^Some builds/.test(e)) ??
     'packer exited with an error';

@@ -4,7 +4,7 @@
  * run's real Elasticsearch for the records. Everything is installed under an image-root
  * directory, never into the machine's own /etc.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +43,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sshd?.stop();
+  if (ws) rmSync(ws.dir, { recursive: true, force: true });
   if (client && names) await dropPrefix(client, names);
 });
 
@@ -159,6 +160,8 @@ describe('kiln bake (Packer 1.6.6, Ansible, sshd, Elasticsearch)', { timeout: 90
     expect(failed.failure_step).toBe('playbook');
     expect(failed.failure_task).toBe('fail here');
     expect(failed.failure_output).toContain('fatal: [default]: FAILED!');
+    // Packer's error-cleanup provisioner removed kiln's staging directory from the machine.
+    expect(existsSync(`/tmp/kiln-bake-${failed.id}`)).toBe(false);
     expect(
       records.filter((r) => r.kiln.bake.key === failed.key && r.kiln.bake.status === 'succeeded'),
     ).toEqual([]);
@@ -192,5 +195,51 @@ describe('kiln bake (Packer 1.6.6, Ansible, sshd, Elasticsearch)', { timeout: 90
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`${ws.template}:4: cloud access key id AKIA…`);
     expect((await bakes()).length).toBe(4);
+  });
+
+  it('bakes an HCL2 template (Packer 1.6.6 beta): kiln blocks inserted into its build block; --dry-run builds nothing', async () => {
+    writeFileSync(ws.playbook, playbookText({ marker: 'hcl' }));
+    writeFileSync(
+      join(ws.dir, 'template.pkr.hcl'),
+      [
+        'source "null" "img" {',
+        '  communicator         = "ssh"',
+        `  ssh_host             = "${sshd.host}"`,
+        `  ssh_port             = ${sshd.port}`,
+        `  ssh_username         = "${sshd.user}"`,
+        `  ssh_private_key_file = "${sshd.privateKeyFile}"`,
+        '}',
+        '',
+        'build {',
+        '  sources = ["source.null.img"]',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const config = join(ws.dir, 'bake-hcl.yaml');
+    writeFileSync(
+      config,
+      readFileSync(ws.config, 'utf8').replace('template: template.json', 'template: template.pkr.hcl'),
+    );
+
+    const dry = await runKiln(['bake', '--config', config, '--dry-run', ...esArgs()]);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('cache:         miss: Packer would run');
+    expect(dry.stdout).toContain('steps:         upload → install-agent → playbook → baseline → download');
+    expect(dry.stdout).toMatch(
+      / {2}provisioner "ansible" \{\n {4}playbook_file = "[^"]+site\.yml"\n {4}use_proxy = false\n/,
+    );
+    expect((await bakes()).length).toBe(4);
+
+    const run = await runKiln(['bake', '--config', config, ...esArgs()]);
+    expect(run.stderr).not.toContain('kiln: ');
+    expect(run.code).toBe(0);
+    const records = await bakes();
+    expect(records.length).toBe(5);
+    expect(records[4]!.kiln.bake).toMatchObject({ status: 'succeeded', artifacts: ['Null'] });
+    expect(records[4]!.kiln.bake.template).toBe(join(ws.dir, 'template.pkr.hcl'));
+    expect(readFileSync(join(ws.imageRoot, 'etc/app.conf'), 'utf8')).toBe('marker=hcl\n');
+    const manifest = JSON.parse(readFileSync(join(ws.imageRoot, 'etc/kiln/image.json'), 'utf8'));
+    expect(manifest.bakeId).toBe(records[4]!.kiln.bake.id);
   });
 });

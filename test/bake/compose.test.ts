@@ -55,6 +55,11 @@ describe('composeJsonTemplate', () => {
     const composed = composeJsonTemplate(structuredClone(user), plan);
     expect(composed.builders).toEqual(user.builders);
     expect(composed['post-processors']).toEqual(user['post-processors']);
+    expect(composed['error-cleanup-provisioner']).toEqual({
+      type: 'shell',
+      inline: ['rm -rf /tmp/kiln-bake-b1'],
+      execute_command: "chmod +x {{ .Path }}; {{ .Vars }} sudo -E sh -eu '{{ .Path }}'",
+    });
     const types = (composed.provisioners as Array<{ type: string }>).map((p) => p.type);
     expect(types).toEqual(['shell', 'file', 'shell', 'ansible', 'shell', 'shell', 'file', 'file', 'file']);
     expect(plannedSteps(plan)).toEqual([

@@ -13,6 +13,9 @@ const failedRun = [
   '1795334289,,ui,message,    null: TASK [fail here] ***************************************************************',
   '1795334290,,ui,message,    null: fatal: [default]: FAILED! => {"changed": true%!(PACKER_COMMA) "rc": 1}',
   '1795334290,,ui,message,    null: PLAY RECAP *********************************************************************',
+  '1795334290,,ui,message,    null:',
+  '1795334290,,ui,say,==> null: Provisioning step had errors: Running the cleanup provisioner%!(PACKER_COMMA) if present...',
+  '1795334290,,ui,say,==> null: Provisioning with shell script: /tmp/packer-shell1',
   "1795334290,,ui,error,Build 'null' errored after 8 seconds 294 milliseconds: Error executing Ansible: Non-zero exit status: exit status 2",
   '1795334290,,error-count,1',
   "1795334290,,ui,error,\\n==> Some builds didn't complete successfully and had errors:",
@@ -38,12 +41,13 @@ describe('progress', () => {
     expect(progressLine(q, 13_500)).toBe('[ 12.5s] null | playbook | Ansible | TASK [fail here]');
   });
 
-  it('summarises a failure: step, failing task, reason and the last lines', () => {
+  it('summarises a failure: step (not the cleanup provisioner after it), failing task, reason and the last lines', () => {
     const summary = summariseFailure(fold(failedRun));
     expect(summary.step).toBe('playbook');
     expect(summary.task).toBe('fail here');
     expect(summary.reason).toBe('Error executing Ansible: Non-zero exit status: exit status 2');
     expect(summary.lastLines).toContain('    null: fatal: [default]: FAILED! => {"changed": true, "rc": 1}');
+    expect(summary.lastLines).not.toContain('    null:');
   });
 
   it('keeps only the last 20 output lines', () => {

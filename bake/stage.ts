@@ -1,0 +1,58 @@
+/**
+ * The staging directory Packer uploads into the machine: the agent bundle and command, its unit
+ * and config, the install and finalize scripts, and the manifest template.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ComposePlan } from './compose.ts';
+import type { BakeConfig } from './config.ts';
+import {
+  renderAgentWrapper,
+  renderFinalizeScript,
+  renderInstallScript,
+  renderManifestTemplate,
+  renderUnit,
+} from './image-files.ts';
+import type { CollectedInputs } from './inputs.ts';
+import type { BakeFields } from './store/record.ts';
+
+/** Writes the staging directory of a bake (and creates its download directory). */
+export function writeStage(
+  config: BakeConfig,
+  collected: CollectedInputs,
+  plan: ComposePlan,
+  fields: BakeFields,
+): void {
+  mkdirSync(plan.localStage, { recursive: true });
+  mkdirSync(plan.downloadDir, { recursive: true });
+  const scripts = {
+    imageRoot: config.imageRoot,
+    remoteStage: plan.remoteStage,
+    nodePath: config.agent.nodePath,
+  };
+  const files: Record<string, string | Buffer> = {
+    'kiln-agent.js': readFileSync(config.agent.bundle),
+    'kiln-agent.sh': renderAgentWrapper(config.agent.nodePath),
+    'kiln-agent.service': renderUnit({
+      nodePath: config.agent.nodePath,
+      afterUnits: config.agent.afterUnits,
+      shutdownDeadlineMs: collected.shutdownDeadlineMs,
+    }),
+    'agent.yaml': readFileSync(config.agent.configFile),
+    'install.sh': renderInstallScript(scripts),
+    'finalize.sh': renderFinalizeScript(scripts),
+    'image.json.in': renderManifestTemplate({
+      bakeId: fields.id,
+      bakeKey: fields.key,
+      parentImage: fields.source_image,
+      imageName: fields.image_name,
+      imageVersion: fields.image_version,
+      gitRevision: fields.git_revision,
+      gitDirty: fields.git_dirty,
+      packerVersion: fields.packer_version ?? 'unknown',
+      ansibleVersion: fields.ansible_version,
+      agentVersion: fields.agent_version ?? 'unknown',
+    }),
+  };
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(plan.localStage, name), content);
+}
