@@ -3,7 +3,7 @@
  * A failed build exits non-zero and leaves a `failed` record, never a `succeeded` one.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describeError, KilnError } from '../lib/errors.ts';
 import { packerBuildArgv, packerEnv, parseAnsibleVersion, parsePackerVersion } from './argv.ts';

@@ -9,7 +9,7 @@ import { esStatusOf, wrapEsError } from '../../lib/es.ts';
 import type { RegistryDocument } from '../../lib/fleet.ts';
 import type { IndexNames } from '../../lib/indices.ts';
 import type { InstanceRef } from '../lineage.ts';
-import type { BakeLock, BakeRecord, BakeStore } from './record.ts';
+import type { BakeRecord, BakeStore } from './record.ts';
 
 interface LockDocument {
   '@timestamp': string;

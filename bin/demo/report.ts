@@ -13,6 +13,17 @@ export interface ReportContext {
   say: (line: string) => void;
 }
 
+/** The parts of a stored log event the demo prints. */
+interface DemoLogDocument {
+  '@timestamp'?: string;
+  message?: string;
+  log?: unknown;
+  host?: { name?: string; boot?: unknown };
+  cloud?: unknown;
+  kiln?: { kind?: string; bake?: unknown; log?: unknown };
+  event?: { id?: string; ingested?: string };
+}
+
 /** Prints the report. */
 export async function printDemoReport({
   client,
@@ -32,11 +43,10 @@ export async function printDemoReport({
       },
     },
   });
-  const buckets = (
-    perFile.aggregations?.files as {
-      buckets: Array<{ key: string; doc_count: number; instance: { buckets: Array<{ key: string }> } }>;
-    }
-  ).buckets;
+  const files = perFile.aggregations?.files as
+    | { buckets: Array<{ key: string; doc_count: number; instance: { buckets: Array<{ key: string }> } }> }
+    | undefined;
+  const buckets = files?.buckets ?? [];
   say('');
   say('log events per file:');
   say(
@@ -46,7 +56,7 @@ export async function printDemoReport({
     ),
   );
 
-  const sample = await client.search<Record<string, any>>({
+  const sample = await client.search<DemoLogDocument>({
     index: names.pattern('logs'),
     size: 3,
     sort: [{ '@timestamp': 'desc' }],

@@ -277,15 +277,13 @@ export class CollectorServer {
   }
 
   #sendFailure(res: ServerResponse, error: unknown): void {
-    if (hasCode(error, 'KILN_ERR_AUTH')) return sendError(res, 401, 'unauthorized', error.message);
+    if (hasCode(error, 'KILN_ERR_AUTH')) {
+      sendError(res, 401, 'unauthorized', error.message);
+      return;
+    }
     if (hasCode(error, 'KILN_ERR_ES_UNAVAILABLE')) {
-      return sendError(
-        res,
-        503,
-        'es_unavailable',
-        'Elasticsearch is unavailable; retry later',
-        this.#retryAfter(),
-      );
+      sendError(res, 503, 'es_unavailable', 'Elasticsearch is unavailable; retry later', this.#retryAfter());
+      return;
     }
     this.#o.log.error('request failed', { 'error.message': String(error) });
     sendError(res, 500, 'internal', error instanceof Error ? error.message : String(error));

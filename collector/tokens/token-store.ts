@@ -96,7 +96,7 @@ export class TokenStore {
   async verifyEnrollmentToken(token: string): Promise<string> {
     const doc = await this.#read(hashToken(token));
     const t = doc?.kiln.token;
-    if (!t || t.type !== 'enrollment') throw authError('unknown enrollment token');
+    if (t?.type !== 'enrollment') throw authError('unknown enrollment token');
     if (t.revoked) throw authError('the enrollment token was revoked');
     if (t.expires_at && Date.parse(t.expires_at) <= this.#now())
       throw authError(`the enrollment token expired at ${t.expires_at}`);

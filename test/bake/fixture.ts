@@ -40,7 +40,7 @@ export function playbookText(options: { marker: string; failingTask?: boolean })
 }
 
 /** Creates a workspace whose template reaches `sshd`. */
-export function createWorkspace(sshd: TestSshd, options: { extraTemplateLine?: string } = {}): BakeWorkspace {
+export function createWorkspace(sshd: TestSshd): BakeWorkspace {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-bake-'));
   const imageRoot = join(dir, 'image-root');
   mkdirSync(join(imageRoot, 'etc'), { recursive: true });
