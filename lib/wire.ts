@@ -6,7 +6,7 @@
  * `kiln.kind` says which index family the event belongs to. Identity fields are stamped by the
  * collector from the instance token; whatever the payload claims there is overwritten.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** The kinds of event an agent ships. Heartbeats only update the fleet registry. */
 export const eventKinds = ['log', 'facts', 'drift', 'lifecycle', 'heartbeat'] as const;
@@ -74,8 +74,7 @@ export function deriveEventId(
   sourceFingerprint: string,
   position: number | string,
 ): string {
-  return createHash('sha256')
-    .update(`${instanceId}\u0000${sourceFingerprint}\u0000${position}`)
-    .digest('base64url')
-    .slice(0, 22);
+  // One-shot crypto.hash: several times cheaper than a Hash object, and this runs for every
+  // event on both the agent and the collector.
+  return hash('sha256', `${instanceId}\u0000${sourceFingerprint}\u0000${position}`, 'base64url').slice(0, 22);
 }

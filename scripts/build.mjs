@@ -15,7 +15,7 @@ for (const [entry, out] of [
     platform: 'node',
     format: 'esm',
     target: 'node22',
-    minify: true,
+    minify: process.env.KILN_BUILD_MINIFY !== '0',
     keepNames: true,
     sourcemap: false,
     legalComments: 'none',

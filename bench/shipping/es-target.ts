@@ -82,3 +82,38 @@ export async function sampleDoc(esUrl: string, pattern: string): Promise<unknown
   };
   return result.hits.hits[0]?._source;
 }
+
+/**
+ * Warms a freshly started Elasticsearch: a JVM's first hundred thousand documents cost several
+ * times the CPU of later ones (JIT compilation), which would otherwise be charged to whichever
+ * shipper runs first. Indexes `docs` synthetic log documents (with and without ids, so both
+ * write paths compile) into a throwaway index, then deletes it.
+ */
+export async function warmUpEs(esUrl: string, prefix: string, docs = 200_000): Promise<void> {
+  const index = `${prefix}-warmup`;
+  const perRequest = 2000;
+  for (let start = 0; start < docs; start += perRequest) {
+    let body = '';
+    for (let i = start; i < Math.min(docs, start + perRequest); i++) {
+      const action =
+        i % 2 === 0 ? { create: { _index: index, _id: `w${i}` } } : { create: { _index: index } };
+      const doc = {
+        '@timestamp': new Date().toISOString(),
+        message: `10.0.${i % 256}.${i % 7} - - "GET /warm/${i} HTTP/1.1" 200 ${i % 5000}`,
+        log: { file: { path: `/var/log/warm-${i % 4}.log` }, offset: i * 120 },
+        host: { name: 'warm' },
+        event: { id: `e${i}` },
+      };
+      body += `${JSON.stringify(action)}\n${JSON.stringify(doc)}\n`;
+    }
+    const response = await fetch(`${esUrl}/_bulk?filter_path=errors`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body,
+      signal: AbortSignal.timeout(120_000),
+    });
+    if (!response.ok) throw new Error(`warm-up _bulk answered ${response.status}`);
+    await response.arrayBuffer();
+  }
+  await dropIndices(esUrl, index);
+}

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type LocalEsState, probe, startLocalEs, stopLocalEs } from '../../lib/local-es/index.ts';
 import { kilnVersion } from '../../lib/version.ts';
-import { dropIndices } from './es-target.ts';
+import { dropIndices, warmUpEs } from './es-target.ts';
 import { generateLogs } from './generate.ts';
 import { type Measurement, measure } from './measure.ts';
 import { type BenchOptions, parseBenchOptions, type ShipperId, usage } from './options.ts';
@@ -124,6 +124,14 @@ async function main(options: BenchOptions): Promise<number> {
     }
     const esVersion = (await probe({ url: esUrl })).version ?? 'unknown';
     log(`Elasticsearch ${esVersion} at ${esUrl}, index prefix ${prefix}`);
+    if (es) {
+      // A fresh JVM would charge its JIT warm-up to the first shipper; pay it here instead.
+      const warmStarted = Date.now();
+      await warmUpEs(esUrl, prefix);
+      log(
+        `  warmed up Elasticsearch (200 000 throwaway documents) in ${((Date.now() - warmStarted) / 1000).toFixed(1)} s`,
+      );
+    }
 
     const ctx: BenchContext = {
       esUrl,

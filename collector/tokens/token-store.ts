@@ -3,7 +3,7 @@
  * of the token, so a lookup is one GET and the index never holds a usable secret). Tokens are
  * 256 random bits, so a fast hash is enough; a slow password hash would add nothing.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import { KilnError } from '../../lib/errors.ts';
 import { wrapEsError } from '../../lib/es.ts';
@@ -28,7 +28,7 @@ export interface EnrollmentTokenInfo {
 
 /** The SHA-256 (hex) of a token: its stored id. */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 /** A new random token with a readable type prefix (`kiln_enr_…`, `kiln_ins_…`). */

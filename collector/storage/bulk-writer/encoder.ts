@@ -14,12 +14,24 @@ export interface BulkItem {
   doc: Record<string, unknown>;
 }
 
+// Each item is serialized once: sizing a chunk, the request and any retry reuse the same text
+// (serializing was the collector's largest CPU cost per event).
+const encoded = new WeakMap<BulkItem, string>();
+
+/** The two NDJSON lines of one item's `create` operation, newline-terminated. */
+export function encodeBulkItem(item: BulkItem): string {
+  let pair = encoded.get(item);
+  if (pair === undefined) {
+    pair = `${JSON.stringify({ create: { _index: item.index, _id: item.id } })}\n${JSON.stringify(item.doc)}\n`;
+    encoded.set(item, pair);
+  }
+  return pair;
+}
+
 /** The NDJSON body for `create` operations of these items (ends with a newline, as _bulk requires). */
 export function encodeBulkCreate(items: readonly BulkItem[]): string {
   let body = '';
-  for (const item of items) {
-    body += `${JSON.stringify({ create: { _index: item.index, _id: item.id } })}\n${JSON.stringify(item.doc)}\n`;
-  }
+  for (const item of items) body += encodeBulkItem(item);
   return body;
 }
 
@@ -29,7 +41,7 @@ export function chunkBySize(items: readonly BulkItem[], maxBytes: number): BulkI
   let current: BulkItem[] = [];
   let size = 0;
   for (const item of items) {
-    const itemBytes = Buffer.byteLength(JSON.stringify(item.doc)) + item.id.length + item.index.length + 40;
+    const itemBytes = Buffer.byteLength(encodeBulkItem(item));
     if (current.length > 0 && size + itemBytes > maxBytes) {
       chunks.push(current);
       current = [];

@@ -12,6 +12,9 @@ import type { BatchResult } from '../../../lib/wire.ts';
 import { type BulkItem, chunkBySize, encodeBulkCreate } from './encoder.ts';
 import { classifyBulkItems } from './response.ts';
 
+/** The parts of a `_bulk` answer the writer reads (`filter_path`). */
+const bulkAnswerFields = 'errors,items.*.status,items.*.error';
+
 /** Bulk writer settings; each states its default. */
 export interface BulkWriterOptions {
   /** Attempts per item before it is reported failed (not durable). Default 3. */
@@ -118,7 +121,11 @@ export class BulkWriter {
     | { kind: 'request-failed'; reason: string; transient: boolean }
   > {
     try {
-      const response = await this.#client.bulk({ body: encodeBulkCreate(items) } as never);
+      // Only what classifyBulkItems reads: a 2 000-item answer shrinks from ~400 KB to ~50 KB.
+      const response = await this.#client.bulk({
+        body: encodeBulkCreate(items),
+        filter_path: bulkAnswerFields,
+      } as never);
       const outcomes = classifyBulkItems(response.items as never);
       if (outcomes.length !== items.length) {
         return { kind: 'request-failed', reason: 'bulk answer did not match the request', transient: true };
