@@ -23,5 +23,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 if ! python3 -c 'import moto.server' 2>/dev/null; then
   echo "kiln: pip install moto[server]" >&2
-  python3 -m pip install -q 'moto[server]>=5'
+  # A Debian-managed python3 refuses plain pip installs (PEP 668); moto is test-only, so allow it there.
+  python3 -m pip install -q 'moto[server]>=5' 2>/dev/null ||
+    python3 -m pip install -q --break-system-packages 'moto[server]>=5'
 fi
