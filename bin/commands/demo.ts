@@ -14,15 +14,20 @@ export function registerDemo(program: Command): void {
       )
       .option('--duration <duration>', 'stop by itself after this long (default: run until Ctrl-C)')
       .option('--warmup <duration>', 'how long to let data flow before the report', '20s')
-      .option('--keep-es', 'leave the demo Elasticsearch running afterwards (for Kibana or curl)'),
+      .option('--keep-es', 'leave the demo Elasticsearch running afterwards (for Kibana or curl)')
+      .option('--es-url <url>', 'use this Elasticsearch instead of starting a local one (left running)')
+      .option('--index-prefix <prefix>', 'index name prefix', 'kiln'),
     'kiln demo',
     'kiln demo --duration 1m --keep-es',
+    'kiln demo --es-url http://127.0.0.1:9200 --index-prefix demo --duration 2m',
   ).action(
     action(async (opts) => {
       await runDemo({
         ...(opts.duration ? { durationMs: parseDurationMs(opts.duration) } : {}),
         warmupMs: parseDurationMs(opts.warmup),
         keepEs: Boolean(opts.keepEs),
+        ...(opts.esUrl ? { esUrl: String(opts.esUrl).replace(/\/$/, '') } : {}),
+        indexPrefix: opts.indexPrefix,
         say: (line) => process.stdout.write(`${line}\n`),
       });
       return 0;

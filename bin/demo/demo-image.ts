@@ -18,14 +18,22 @@ export interface DemoAgent {
   drift(): void;
 }
 
+/** Where a demo agent is told to look: its collector, token file and metadata service. */
+export interface DemoAgentPlace {
+  collectorUrl: string;
+  tokenFile: string;
+  /** The instance's (stand-in) IMDSv2 endpoint. */
+  imdsUrl: string;
+}
+
 /** Builds the demo image tree, manifest, baseline and agent config for one instance. */
 export function prepareDemoImage(
   dir: string,
   instanceId: string,
-  collectorUrl: string,
-  tokenFile: string,
+  place: DemoAgentPlace,
   files: unknown[],
 ): DemoAgent {
+  const { collectorUrl, tokenFile, imdsUrl } = place;
   const base = join(dir, instanceId);
   // The image tree must not sit under a path the baseline allowlists (/var/cache, /tmp, logs).
   const image = join(
@@ -44,6 +52,7 @@ export function prepareDemoImage(
     mode: 0o755,
   });
   const manifest = join(image, 'etc/kiln/image.json');
+  const builtAt = new Date(Date.now() - 3 * 86_400_000);
   writeFileSync(
     manifest,
     `${JSON.stringify(
@@ -51,9 +60,9 @@ export function prepareDemoImage(
         bakeId: `bake-demo-${instanceId.endsWith('1') ? '0001' : '0002'}`,
         bakeKey: 'demo',
         imageName: 'shop-base',
-        imageVersion: '2026.11.22',
+        imageVersion: builtAt.toISOString().slice(0, 10).replaceAll('-', '.'),
         parentImage: 'debian-12-amd64',
-        builtAt: new Date(Date.now() - 3 * 86_400_000).toISOString(),
+        builtAt: builtAt.toISOString(),
         gitRevision: 'demo',
         gitDirty: false,
       },
@@ -70,7 +79,7 @@ export function prepareDemoImage(
     inputs: { files, scanIntervalMs: 1000 },
     shipping: { flushIntervalMs: 500 },
     heartbeat: { intervalMs: 5000 },
-    facts: { manifestPath: manifest, imdsTimeoutMs: 200 },
+    facts: { manifestPath: manifest, imdsUrl, imdsTimeoutMs: 1000 },
     drift: {
       baselinePath: baselineFile,
       intervalMs: 5000,
@@ -101,8 +110,9 @@ export function prepareDemoImage(
 }
 
 /**
- * A dry-run policy for the demo: max age 1 minute (so this machine's agents, aged from its boot,
- * are due at once), replace on drift after 10 s, silence after 30 s, one replacement at a time.
+ * A dry-run policy for the demo: max age 6 hours (the web instance was launched 7 hours ago, the
+ * shop instance 80 minutes ago, as their metadata says), replace on drift after 10 s, silence
+ * after 30 s, one replacement at a time.
  */
 export function writeDemoPolicy(dir: string): string {
   const file = join(dir, 'policy.yaml');
@@ -111,7 +121,7 @@ export function writeDemoPolicy(dir: string): string {
     [
       '# kiln demo policy: dry run, so nothing is replaced; every decision is still audited.',
       'name: demo',
-      'maxAge: 1m',
+      'maxAge: 6h',
       'spreadPercent: 0',
       'onDrift:',
       '  action: replace',

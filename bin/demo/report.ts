@@ -97,10 +97,10 @@ export async function printDemoReport({
   );
 
   for (const [title, args] of [
-    ['fleet (kiln fleet):', ['fleet', '--es-url', esUrl]],
+    ['fleet (kiln fleet):', ['fleet', '--es-url', esUrl, '--index-prefix', names.prefix]],
     [
       'policy plan (kiln policy plan, dry run: nothing is replaced):',
-      ['policy', 'plan', '--policy', policyFile, '--es-url', esUrl],
+      ['policy', 'plan', '--policy', policyFile, '--es-url', esUrl, '--index-prefix', names.prefix],
     ],
   ] as const) {
     const result = runKiln('kiln', [...args]);

@@ -9,11 +9,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { setupStorage } from '../../collector/storage/setup.ts';
 import { TokenStore } from '../../collector/tokens/token-store.ts';
+import { KilnError } from '../../lib/errors.ts';
 import { createEsClient } from '../../lib/es.ts';
 import { indexNames } from '../../lib/indices.ts';
-import { freePort, kilnCacheDir, startLocalEs, stopLocalEs } from '../../lib/local-es/index.ts';
+import { freePort, kilnCacheDir, probe, startLocalEs, stopLocalEs } from '../../lib/local-es/index.ts';
 import { startDemoLog } from './app-log.ts';
 import { prepareDemoImage, writeDemoPolicy } from './demo-image.ts';
+import { type DemoInstanceMetadata, startImdsStandIn } from './imds-stand-in.ts';
 import { spawnKiln, stopChild } from './processes.ts';
 import { printDemoReport } from './report.ts';
 
@@ -25,6 +27,10 @@ export interface DemoOptions {
   keepEs: boolean;
   /** Seconds to let data flow before the first report. Default 20 s. */
   warmupMs: number;
+  /** Use this Elasticsearch instead of starting a local one (it is left running). */
+  esUrl?: string;
+  /** Index name prefix. Default `kiln`. */
+  indexPrefix?: string;
   say: (line: string) => void;
 }
 
@@ -45,14 +51,13 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     if (startedEs && !options.keepEs) await stopLocalEs('demo');
   };
   try {
-    say('1/6 starting a local Elasticsearch (downloaded once through Maven, then cached)…');
-    const es = await startLocalEs({ name: 'demo', heap: '1g', fresh: true }, (m) => say(`    ${m}`));
-    startedEs = true;
-    say(`    Elasticsearch ${es.version} at ${es.url}`);
+    const es = await demoElasticsearch(options, say);
+    startedEs = es.started;
+    const prefix = options.indexPrefix ?? 'kiln';
 
     say('2/6 installing index templates and starting the collector…');
     const client = createEsClient({ url: es.url });
-    const names = indexNames('kiln');
+    const names = indexNames(prefix);
     await setupStorage(client, names);
     const port = await freePort();
     const policyFile = writeDemoPolicy(dir);
@@ -65,6 +70,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
         `127.0.0.1:${port}`,
         '--es-url',
         es.url,
+        '--index-prefix',
+        prefix,
         '--silence-after',
         '30s',
         '--policy',
@@ -88,11 +95,20 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     writeFileSync(tokenFile, token, { mode: 0o600 });
     const appLog = join(dir, 'logs', 'shop.log');
     writeFileSync(appLog, '');
+    // Each "instance" gets an IMDSv2 stand-in: its instance and AMI id, group and launch time.
+    const metadata = await Promise.all(
+      demoInstances(Date.now()).map(async (m) => {
+        const imds = await startImdsStandIn(m);
+        stops.push(imds.stop);
+        return imds.url;
+      }),
+    );
+    const place = (imdsUrl: string) => ({ collectorUrl, tokenFile, imdsUrl });
     const agents = [
-      prepareDemoImage(dir, 'i-demo-web-1', collectorUrl, tokenFile, [
+      prepareDemoImage(dir, 'i-demo-web-1', place(metadata[0]!), [
         { include: ['/var/log/*.log', '/var/log/apt/*.log'], exclude: ['**/*.gz'] },
       ]),
-      prepareDemoImage(dir, 'i-demo-shop-1', collectorUrl, tokenFile, [
+      prepareDemoImage(dir, 'i-demo-shop-1', place(metadata[1]!), [
         {
           include: [appLog],
           multiline: { startPattern: '^(\\d{4}-|\\{)', timeoutMs: 500 },
@@ -130,6 +146,54 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   } finally {
     await cleanup();
   }
+}
+
+/** The two demo instances' metadata: one launched 7 h ago (past the demo's 6 h max age), one 80 min ago. */
+function demoInstances(nowMs: number): DemoInstanceMetadata[] {
+  const common = {
+    instanceType: 't3.small',
+    region: 'eu-west-1',
+    availabilityZone: 'eu-west-1a',
+    accountId: '123456789012',
+  };
+  return [
+    {
+      ...common,
+      instanceId: 'i-demo-web-1',
+      imageId: 'ami-0a1b2c3d4e5f60001',
+      launchedAt: new Date(nowMs - 7 * 3_600_000),
+      autoscalingGroup: 'web',
+    },
+    {
+      ...common,
+      instanceId: 'i-demo-shop-1',
+      imageId: 'ami-0a1b2c3d4e5f60002',
+      launchedAt: new Date(nowMs - 80 * 60_000),
+      autoscalingGroup: 'shop',
+    },
+  ];
+}
+
+/** The demo's cluster: the one given with --es-url, else a fresh local one named `demo`. */
+async function demoElasticsearch(
+  options: DemoOptions,
+  say: (line: string) => void,
+): Promise<{ url: string; started: boolean }> {
+  if (options.esUrl) {
+    const probed = await probe({ url: options.esUrl });
+    if (!probed.ok) {
+      throw new KilnError(
+        'KILN_ERR_ES_UNAVAILABLE',
+        `no ready Elasticsearch at ${options.esUrl} (${probed.reason ?? `status ${probed.status}`}); start one with "kiln local-es start" or leave out --es-url`,
+      );
+    }
+    say(`1/6 using Elasticsearch ${probed.version ?? ''} at ${options.esUrl}`);
+    return { url: options.esUrl, started: false };
+  }
+  say('1/6 starting a local Elasticsearch (downloaded once through Maven, then cached)…');
+  const es = await startLocalEs({ name: 'demo', heap: '1g', fresh: true }, (m) => say(`    ${m}`));
+  say(`    Elasticsearch ${es.version} at ${es.url}`);
+  return { url: es.url, started: true };
 }
 
 async function waitForReady(url: string, child: ChildProcess, logFile: string): Promise<void> {

@@ -1,0 +1,130 @@
+/**
+ * `kiln demo`, the README's main command, run as a user runs it (the shipped bundle, a child
+ * process) against the run's real Elasticsearch: two real agents ship this machine's logs and a
+ * live application log, one drifts, and the report shows fleet state and the policy plan.
+ * Afterwards everything it started is stopped. The only stand-in is the demo's own: EC2 instance
+ * metadata cannot run here, so the demo serves IMDSv2 (token PUT, then GETs with it) itself.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RegistryDocument } from '../../lib/fleet.ts';
+import { countDocs, dropPrefix, testEsClient, testEsUrl, uniqueNames } from '../support/es.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const names = uniqueNames('demo');
+const client = testEsClient();
+const home = mkdtempSync(join(tmpdir(), 'kiln-demo-test-'));
+// The baked "images" must sit outside /tmp: the baseline's built-in allowlist ignores /tmp/**.
+const images = join(root, '.kiln', `demo-test-${process.pid}`);
+let run: { code: number | null; output: string };
+
+/** The lines of one report section: from its title to the next blank line after its table. */
+function section(output: string, title: string): string[] {
+  const start = output.indexOf(title);
+  expect(start, `section "${title}" in:\n${output}`).toBeGreaterThanOrEqual(0);
+  return output.slice(start).split('\n\n').slice(0, 3).join('\n').split('\n');
+}
+
+beforeAll(async () => {
+  run = await new Promise((done) => {
+    const child = spawn(
+      process.execPath,
+      [
+        join(root, 'dist', 'kiln.js'),
+        'demo',
+        '--es-url',
+        testEsUrl(),
+        '--index-prefix',
+        names.prefix,
+        '--duration',
+        '1s',
+      ],
+      // Its working files (demo dir, baked "images") go to throwaway directories.
+      { env: { ...process.env, KILN_CACHE_DIR: join(home, 'cache'), XDG_DATA_HOME: images } },
+    );
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.once('exit', (code) => done({ code, output }));
+  });
+}, 150_000);
+
+afterAll(async () => {
+  await dropPrefix(client, names);
+  await client.close();
+  rmSync(home, { recursive: true, force: true });
+  rmSync(images, { recursive: true, force: true });
+});
+
+describe('kiln demo', () => {
+  it('runs the whole loop and exits 0', () => {
+    expect(run.code, run.output).toBe(0);
+    for (const step of ['1/6', '2/6', '3/6', '4/6', '5/6', '6/6 what arrived:', 'stopping…'])
+      expect(run.output).toContain(step);
+  });
+
+  it('ships real logs from both agents into the Kibana-ready indices', async () => {
+    const perFile = section(run.output, 'log events per file:');
+    expect(perFile.some((l) => l.startsWith('i-demo-shop-1') && l.includes('/demo/logs/shop.log'))).toBe(
+      true,
+    );
+    const logs = names.pattern('logs');
+    const shop = await countDocs(client, logs, { term: { 'cloud.instance.id': 'i-demo-shop-1' } });
+    const web = await countDocs(client, logs, { term: { 'cloud.instance.id': 'i-demo-web-1' } });
+    expect(shop).toBeGreaterThan(10);
+    expect(web).toBeGreaterThan(0);
+    // One document per line: no event id of either agent is stored twice.
+    const doubled = await client.search({
+      index: logs,
+      size: 0,
+      aggs: { ids: { terms: { field: 'event.id', min_doc_count: 2, size: 10 } } },
+    });
+    expect((doubled.aggregations?.ids as { buckets: unknown[] } | undefined)?.buckets).toEqual([]);
+  });
+
+  it('shows the fleet with one drifted instance and one clean, both running', async () => {
+    const fleet = section(run.output, 'fleet (kiln fleet):');
+    const shopRow = fleet.find((l) => l.startsWith('i-demo-shop-1'));
+    const webRow = fleet.find((l) => l.startsWith('i-demo-web-1'));
+    expect(shopRow).toMatch(/ami-0a1b2c3d4e5f60002 .*drifted \(\d+\)\s+running/);
+    expect(webRow).toMatch(/ami-0a1b2c3d4e5f60001 .*clean\s+running/);
+
+    await client.indices.refresh({ index: names.state('registry') });
+    const registry = await client.search<RegistryDocument>({ index: names.state('registry'), size: 10 });
+    const byId = new Map(registry.hits.hits.map((h) => [h._id, h._source!]));
+    expect([...byId.keys()].sort()).toEqual(['i-demo-shop-1', 'i-demo-web-1']);
+    expect(byId.get('i-demo-shop-1')!.kiln.drift.state).toBe('drifted');
+    expect(byId.get('i-demo-web-1')!.kiln.drift.state).toBe('clean');
+    // Identity and launch time come from each instance's IMDSv2 stand-in.
+    expect(byId.get('i-demo-web-1')!.cloud.image?.id).toBe('ami-0a1b2c3d4e5f60001');
+    expect(byId.get('i-demo-shop-1')!.cloud.image?.id).toBe('ami-0a1b2c3d4e5f60002');
+    const webAgeMs = Date.now() - Date.parse(byId.get('i-demo-web-1')!.kiln.launch_time!);
+    expect(webAgeMs).toBeGreaterThan(7 * 3_600_000 - 60_000);
+    expect(
+      await countDocs(client, names.pattern('drift'), { term: { 'cloud.instance.id': 'i-demo-web-1' } }),
+    ).toBe(0);
+    expect(
+      await countDocs(client, names.pattern('drift'), { term: { 'cloud.instance.id': 'i-demo-shop-1' } }),
+    ).toBeGreaterThan(0);
+  });
+
+  it('plans by drift and by age in a dry run, and audits the decisions as dry', async () => {
+    const plan = section(run.output, 'policy plan (kiln policy plan, dry run');
+    expect(plan.find((l) => l.includes('i-demo-shop-1'))).toMatch(/\bdrift\b/);
+    expect(plan.find((l) => l.includes('i-demo-web-1'))).toMatch(/\bmax_age\b/);
+    const decisions = await countDocs(client, names.pattern('actions'));
+    expect(decisions).toBeGreaterThan(0);
+    expect(
+      await countDocs(client, names.pattern('actions'), { term: { 'kiln.decision.dry_run': true } }),
+    ).toBe(decisions);
+  });
+
+  it('stops the collector it started', async () => {
+    const url = /collector at (http:\/\/127\.0\.0\.1:\d+)/.exec(run.output)?.[1];
+    expect(url).toBeDefined();
+    await expect(fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
+  });
+});
