@@ -7,6 +7,7 @@
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { compileAllowlist, defaultAllowlist } from '../../agent/baseline/allowlist.ts';
 import { KilnError } from '../../lib/errors.ts';
 import { runKiln } from './processes.ts';
 
@@ -42,6 +43,12 @@ export function prepareDemoImage(
     'demo-images',
     instanceId,
   );
+  if (compileAllowlist(defaultAllowlist).allows('file', join(image, 'etc/shop/app.conf'))) {
+    throw new KilnError(
+      'KILN_ERR_USAGE',
+      `the demo images would be baked under ${image}, a path drift detection ignores by default (/tmp, /var/cache, /var/tmp, /var/log, /run); set XDG_DATA_HOME to a directory elsewhere`,
+    );
+  }
   rmSync(image, { recursive: true, force: true });
   mkdirSync(base, { recursive: true });
   for (const sub of ['etc/shop', 'opt/shop/bin', 'etc/kiln'])

@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegistryDocument } from '../../lib/fleet.ts';
@@ -17,8 +17,9 @@ const root = resolve(import.meta.dirname, '../..');
 const names = uniqueNames('demo');
 const client = testEsClient();
 const home = mkdtempSync(join(tmpdir(), 'kiln-demo-test-'));
-// The baked "images" must sit outside /tmp: the baseline's built-in allowlist ignores /tmp/**.
-const images = join(root, '.kiln', `demo-test-${process.pid}`);
+// The baked "images" must sit outside /tmp (and so outside a checkout there): the baseline's
+// built-in allowlist ignores /tmp/**, and the demo refuses such a place.
+const images = join(homedir(), '.local', 'share', `kiln-demo-test-${process.pid}`);
 let run: { code: number | null; output: string };
 
 /** The lines of one report section: from its title to the next blank line after its table. */
@@ -28,8 +29,9 @@ function section(output: string, title: string): string[] {
   return output.slice(start).split('\n\n').slice(0, 3).join('\n').split('\n');
 }
 
-beforeAll(async () => {
-  run = await new Promise((done) => {
+/** Runs `kiln demo` on the suite's cluster; its working files go to throwaway directories. */
+function runDemo(dataHome: string, prefix: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((done) => {
     const child = spawn(
       process.execPath,
       [
@@ -38,18 +40,21 @@ beforeAll(async () => {
         '--es-url',
         testEsUrl(),
         '--index-prefix',
-        names.prefix,
+        prefix,
         '--duration',
         '1s',
       ],
-      // Its working files (demo dir, baked "images") go to throwaway directories.
-      { env: { ...process.env, KILN_CACHE_DIR: join(home, 'cache'), XDG_DATA_HOME: images } },
+      { env: { ...process.env, KILN_CACHE_DIR: join(home, 'cache'), XDG_DATA_HOME: dataHome } },
     );
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     child.once('exit', (code) => done({ code, output }));
   });
+}
+
+beforeAll(async () => {
+  run = await runDemo(images, names.prefix);
 }, 150_000);
 
 afterAll(async () => {
@@ -121,6 +126,14 @@ describe('kiln demo', () => {
       await countDocs(client, names.pattern('actions'), { term: { 'kiln.decision.dry_run': true } }),
     ).toBe(decisions);
   });
+
+  it('refuses to bake its images where drift detection would not look, in one line', async () => {
+    const refused = await runDemo(join(home, 'data'), `${names.prefix}-tmp`);
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toMatch(
+      /^kiln: the demo images would be baked under .*\/tmp.*; set XDG_DATA_HOME/m,
+    );
+  }, 60_000);
 
   it('stops the collector it started', async () => {
     const url = /collector at (http:\/\/127\.0\.0\.1:\d+)/.exec(run.output)?.[1];
