@@ -83,13 +83,16 @@ export async function sampleDoc(esUrl: string, pattern: string): Promise<unknown
   return result.hits.hits[0]?._source;
 }
 
+/** How many throwaway documents warm a fresh Elasticsearch up. */
+export const warmUpDocs = 200_000;
+
 /**
  * Warms a freshly started Elasticsearch: a JVM's first hundred thousand documents cost several
  * times the CPU of later ones (JIT compilation), which would otherwise be charged to whichever
  * shipper runs first. Indexes `docs` synthetic log documents (with and without ids, so both
  * write paths compile) into a throwaway index, then deletes it.
  */
-export async function warmUpEs(esUrl: string, prefix: string, docs = 200_000): Promise<void> {
+export async function warmUpEs(esUrl: string, prefix: string, docs = warmUpDocs): Promise<void> {
   const index = `${prefix}-warmup`;
   const perRequest = 2000;
   for (let start = 0; start < docs; start += perRequest) {

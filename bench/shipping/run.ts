@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type LocalEsState, probe, startLocalEs, stopLocalEs } from '../../lib/local-es/index.ts';
 import { kilnVersion } from '../../lib/version.ts';
-import { dropIndices, warmUpEs } from './es-target.ts';
+import { dropIndices, warmUpDocs, warmUpEs } from './es-target.ts';
 import { generateLogs } from './generate.ts';
 import { type Measurement, measure } from './measure.ts';
 import { type BenchOptions, parseBenchOptions, type ShipperId, usage } from './options.ts';
@@ -129,7 +129,7 @@ async function main(options: BenchOptions): Promise<number> {
       const warmStarted = Date.now();
       await warmUpEs(esUrl, prefix);
       log(
-        `  warmed up Elasticsearch (200 000 throwaway documents) in ${((Date.now() - warmStarted) / 1000).toFixed(1)} s`,
+        `  warmed up Elasticsearch (${warmUpDocs} throwaway documents) in ${((Date.now() - warmStarted) / 1000).toFixed(1)} s`,
       );
     }
 

@@ -19,8 +19,28 @@ export interface DemoAgent {
   drift(): void;
 }
 
-/** Where a demo agent is told to look: its collector, token file and metadata service. */
+/**
+ * Where the demo bakes its images: `$XDG_DATA_HOME/kiln/demo-images` (default
+ * `~/.local/share`). Refused, in one line, when it lies under a path the baseline's built-in
+ * allowlist ignores (/tmp, /var/cache, logs…): no drift could ever show there.
+ */
+export function demoImagesDir(): string {
+  const dir = join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'kiln', 'demo-images');
+  if (compileAllowlist(defaultAllowlist).allows('file', join(dir, 'i-demo', 'etc/shop/app.conf'))) {
+    throw new KilnError(
+      'KILN_ERR_USAGE',
+      `the demo images would be baked under ${dir}, a path drift detection ignores by default (/tmp, /var/cache, /var/tmp, /var/log, /run); set XDG_DATA_HOME to a directory elsewhere`,
+    );
+  }
+  return dir;
+}
+
+/** Where a demo agent lives and looks: its files, its image, its collector, token and metadata service. */
 export interface DemoAgentPlace {
+  /** The demo's working directory (agent state and config go in `<workDir>/<instance>`). */
+  workDir: string;
+  /** From demoImagesDir(). */
+  imagesDir: string;
   collectorUrl: string;
   tokenFile: string;
   /** The instance's (stand-in) IMDSv2 endpoint. */
@@ -28,27 +48,10 @@ export interface DemoAgentPlace {
 }
 
 /** Builds the demo image tree, manifest, baseline and agent config for one instance. */
-export function prepareDemoImage(
-  dir: string,
-  instanceId: string,
-  place: DemoAgentPlace,
-  files: unknown[],
-): DemoAgent {
+export function prepareDemoImage(instanceId: string, place: DemoAgentPlace, files: unknown[]): DemoAgent {
   const { collectorUrl, tokenFile, imdsUrl } = place;
-  const base = join(dir, instanceId);
-  // The image tree must not sit under a path the baseline allowlists (/var/cache, /tmp, logs).
-  const image = join(
-    process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'),
-    'kiln',
-    'demo-images',
-    instanceId,
-  );
-  if (compileAllowlist(defaultAllowlist).allows('file', join(image, 'etc/shop/app.conf'))) {
-    throw new KilnError(
-      'KILN_ERR_USAGE',
-      `the demo images would be baked under ${image}, a path drift detection ignores by default (/tmp, /var/cache, /var/tmp, /var/log, /run); set XDG_DATA_HOME to a directory elsewhere`,
-    );
-  }
+  const base = join(place.workDir, instanceId);
+  const image = join(place.imagesDir, instanceId);
   rmSync(image, { recursive: true, force: true });
   mkdirSync(base, { recursive: true });
   for (const sub of ['etc/shop', 'opt/shop/bin', 'etc/kiln'])

@@ -3,9 +3,10 @@
  * agent gets a stand-in that speaks the real IMDSv2 protocol
  * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html):
  * `PUT /latest/api/token` with `X-aws-ec2-metadata-token-ttl-seconds` gives a session token,
- * and every `GET /latest/…` without a valid token is refused with 401. It serves what the agent
- * reads: instance and image (AMI) id, type, placement, the identity document (with
- * `pendingTime`, the launch time) and the Auto Scaling group tag.
+ * and every `GET /latest/…` without a valid token is refused with 401; unknown paths are 404.
+ * `metadataPaths` builds what the agent reads: instance and image (AMI) id, type, placement,
+ * the identity document (with `pendingTime`, the launch time) and the Auto Scaling group tag.
+ * The agent's IMDS client tests serve their own paths through the same stand-in.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -58,11 +59,20 @@ export interface ImdsStandIn {
   stop(): void;
 }
 
-/** Serves one instance's metadata on 127.0.0.1 (a free port). */
-export async function startImdsStandIn(metadata: DemoInstanceMetadata): Promise<ImdsStandIn> {
-  const paths = metadataPaths(metadata);
+/** Stand-in settings. */
+export interface ImdsStandInOptions {
+  /** Told `METHOD url` of every request (tests check what the client asked). */
+  onRequest?: (request: string) => void;
+}
+
+/** Serves metadata paths (relative to `/latest/`, as `metadataPaths` gives) on 127.0.0.1, a free port. */
+export async function startImdsStandIn(
+  paths: ReadonlyMap<string, string>,
+  options: ImdsStandInOptions = {},
+): Promise<ImdsStandIn> {
   const tokens = new Set<string>();
   const server: Server = createServer((req, res) => {
+    options.onRequest?.(`${req.method} ${req.url}`);
     const path = (req.url ?? '/').split('?')[0]!;
     if (req.method === 'PUT' && path === '/latest/api/token') {
       const ttl = Number(req.headers['x-aws-ec2-metadata-token-ttl-seconds']);

@@ -14,8 +14,8 @@ import { createEsClient } from '../../lib/es.ts';
 import { indexNames } from '../../lib/indices.ts';
 import { freePort, kilnCacheDir, probe, startLocalEs, stopLocalEs } from '../../lib/local-es/index.ts';
 import { startDemoLog } from './app-log.ts';
-import { prepareDemoImage, writeDemoPolicy } from './demo-image.ts';
-import { type DemoInstanceMetadata, startImdsStandIn } from './imds-stand-in.ts';
+import { type DemoAgent, demoImagesDir, prepareDemoImage, writeDemoPolicy } from './demo-image.ts';
+import { type DemoInstanceMetadata, metadataPaths, startImdsStandIn } from './imds-stand-in.ts';
 import { spawnKiln, stopChild } from './processes.ts';
 import { printDemoReport } from './report.ts';
 
@@ -39,6 +39,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const say = options.say;
   process.once('SIGINT', () => stopRequested?.());
   process.once('SIGTERM', () => stopRequested?.());
+  // Checked before anything starts: images where drift detection does not look are refused.
+  const imagesDir = demoImagesDir();
   const dir = join(kilnCacheDir(), 'demo');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'logs'), { recursive: true });
@@ -96,26 +98,13 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     const appLog = join(dir, 'logs', 'shop.log');
     writeFileSync(appLog, '');
     // Each "instance" gets an IMDSv2 stand-in: its instance and AMI id, group and launch time.
-    const metadata = await Promise.all(
-      demoInstances(Date.now()).map(async (m) => {
-        const imds = await startImdsStandIn(m);
-        stops.push(imds.stop);
-        return imds.url;
-      }),
-    );
-    const place = (imdsUrl: string) => ({ collectorUrl, tokenFile, imdsUrl });
-    const agents = [
-      prepareDemoImage(dir, 'i-demo-web-1', place(metadata[0]!), [
-        { include: ['/var/log/*.log', '/var/log/apt/*.log'], exclude: ['**/*.gz'] },
-      ]),
-      prepareDemoImage(dir, 'i-demo-shop-1', place(metadata[1]!), [
-        {
-          include: [appLog],
-          multiline: { startPattern: '^(\\d{4}-|\\{)', timeoutMs: 500 },
-          timestamp: { jsonField: 'time', pattern: '^(\\S+Z) ' },
-        },
-      ]),
-    ];
+    const agents: DemoAgent[] = [];
+    for (const { metadata, files } of demoInstances(Date.now(), appLog)) {
+      const imds = await startImdsStandIn(metadataPaths(metadata));
+      stops.push(imds.stop);
+      const place = { workDir: dir, imagesDir, collectorUrl, tokenFile, imdsUrl: imds.url };
+      agents.push(prepareDemoImage(metadata.instanceId, place, files));
+    }
 
     say('4/6 starting two agents (kiln-agent run) and a live application log…');
     stops.push(startDemoLog(appLog));
@@ -148,8 +137,15 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   }
 }
 
-/** The two demo instances' metadata: one launched 7 h ago (past the demo's 6 h max age), one 80 min ago. */
-function demoInstances(nowMs: number): DemoInstanceMetadata[] {
+/**
+ * The two demo instances: web ships this machine's logs and was launched 7 h ago (past the demo's
+ * 6 h max age); shop ships the live application log, was launched 80 min ago, and is the one
+ * that drifts.
+ */
+function demoInstances(
+  nowMs: number,
+  appLog: string,
+): Array<{ metadata: DemoInstanceMetadata; files: unknown[] }> {
   const common = {
     instanceType: 't3.small',
     region: 'eu-west-1',
@@ -158,18 +154,30 @@ function demoInstances(nowMs: number): DemoInstanceMetadata[] {
   };
   return [
     {
-      ...common,
-      instanceId: 'i-demo-web-1',
-      imageId: 'ami-0a1b2c3d4e5f60001',
-      launchedAt: new Date(nowMs - 7 * 3_600_000),
-      autoscalingGroup: 'web',
+      metadata: {
+        ...common,
+        instanceId: 'i-demo-web-1',
+        imageId: 'ami-0a1b2c3d4e5f60001',
+        launchedAt: new Date(nowMs - 7 * 3_600_000),
+        autoscalingGroup: 'web',
+      },
+      files: [{ include: ['/var/log/*.log', '/var/log/apt/*.log'], exclude: ['**/*.gz'] }],
     },
     {
-      ...common,
-      instanceId: 'i-demo-shop-1',
-      imageId: 'ami-0a1b2c3d4e5f60002',
-      launchedAt: new Date(nowMs - 80 * 60_000),
-      autoscalingGroup: 'shop',
+      metadata: {
+        ...common,
+        instanceId: 'i-demo-shop-1',
+        imageId: 'ami-0a1b2c3d4e5f60002',
+        launchedAt: new Date(nowMs - 80 * 60_000),
+        autoscalingGroup: 'shop',
+      },
+      files: [
+        {
+          include: [appLog],
+          multiline: { startPattern: '^(\\d{4}-|\\{)', timeoutMs: 500 },
+          timestamp: { jsonField: 'time', pattern: '^(\\S+Z) ' },
+        },
+      ],
     },
   ];
 }

@@ -5,15 +5,14 @@
  * Afterwards everything it started is stopped. The only stand-in is the demo's own: EC2 instance
  * metadata cannot run here, so the demo serves IMDSv2 (token PUT, then GETs with it) itself.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegistryDocument } from '../../lib/fleet.ts';
 import { countDocs, dropPrefix, testEsClient, testEsUrl, uniqueNames } from '../support/es.ts';
+import { launch } from './harness.ts';
 
-const root = resolve(import.meta.dirname, '../..');
 const names = uniqueNames('demo');
 const client = testEsClient();
 const home = mkdtempSync(join(tmpdir(), 'kiln-demo-test-'));
@@ -30,27 +29,13 @@ function section(output: string, title: string): string[] {
 }
 
 /** Runs `kiln demo` on the suite's cluster; its working files go to throwaway directories. */
-function runDemo(dataHome: string, prefix: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((done) => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(root, 'dist', 'kiln.js'),
-        'demo',
-        '--es-url',
-        testEsUrl(),
-        '--index-prefix',
-        prefix,
-        '--duration',
-        '1s',
-      ],
-      { env: { ...process.env, KILN_CACHE_DIR: join(home, 'cache'), XDG_DATA_HOME: dataHome } },
-    );
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.once('exit', (code) => done({ code, output }));
-  });
+async function runDemo(dataHome: string, prefix: string): Promise<{ code: number | null; output: string }> {
+  const demo = launch(
+    'kiln.js',
+    ['demo', '--es-url', testEsUrl(), '--index-prefix', prefix, '--duration', '1s'],
+    { KILN_CACHE_DIR: join(home, 'cache'), XDG_DATA_HOME: dataHome },
+  );
+  return { code: await demo.exited, output: demo.output() };
 }
 
 beforeAll(async () => {

@@ -21,7 +21,8 @@ export interface Proc {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-function launch(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
+/** Starts one of the shipped bundles (`kiln.js`, `kiln-agent.js`) with extra environment. */
+export function launch(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
   const child = spawn(process.execPath, [join(root, 'dist', script), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,61 +1,48 @@
 /**
- * IMDSv2 against a local HTTP endpoint. EC2 instance metadata cannot run here, so this server
- * follows the real protocol (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html):
+ * IMDSv2 against a local HTTP endpoint. EC2 instance metadata cannot run here, so kiln's IMDSv2
+ * stand-in (bin/demo/imds-stand-in.ts) serves it, following the real protocol
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html):
  * PUT /latest/api/token needs the TTL header (400 without), every GET needs the token (401
  * without or with a wrong one), unknown paths are 404. Plus the off-cloud case: a closed port.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchCloudFacts, ImdsClient } from '../../../agent/facts/imds.ts';
+import { type ImdsStandIn, startImdsStandIn } from '../../../bin/demo/imds-stand-in.ts';
 import { freePort } from '../../../lib/local-es/index.ts';
 
-const metadata: Record<string, string> = {
-  '/latest/meta-data/instance-id': 'i-0a1b2c3d4e5f60718',
-  '/latest/meta-data/ami-id': 'ami-0123456789abcdef0',
-  '/latest/meta-data/instance-type': 't3.small',
-  '/latest/meta-data/placement/availability-zone': 'eu-west-1b',
-  '/latest/meta-data/placement/region': 'eu-west-1',
-  '/latest/meta-data/autoscaling/target-lifecycle-state': 'InService',
-  '/latest/dynamic/instance-identity/document': JSON.stringify({
-    accountId: '123456789012',
-    architecture: 'x86_64',
-    availabilityZone: 'eu-west-1b',
-    imageId: 'ami-0123456789abcdef0',
-    instanceId: 'i-0a1b2c3d4e5f60718',
-    instanceType: 't3.small',
-    pendingTime: '2026-05-01T07:59:40Z',
-    region: 'eu-west-1',
-    version: '2017-09-30',
-  }),
-};
+const metadata = new Map([
+  ['meta-data/instance-id', 'i-0a1b2c3d4e5f60718'],
+  ['meta-data/ami-id', 'ami-0123456789abcdef0'],
+  ['meta-data/instance-type', 't3.small'],
+  ['meta-data/placement/availability-zone', 'eu-west-1b'],
+  ['meta-data/placement/region', 'eu-west-1'],
+  ['meta-data/autoscaling/target-lifecycle-state', 'InService'],
+  [
+    'dynamic/instance-identity/document',
+    JSON.stringify({
+      accountId: '123456789012',
+      architecture: 'x86_64',
+      availabilityZone: 'eu-west-1b',
+      imageId: 'ami-0123456789abcdef0',
+      instanceId: 'i-0a1b2c3d4e5f60718',
+      instanceType: 't3.small',
+      pendingTime: '2026-05-01T07:59:40Z',
+      region: 'eu-west-1',
+      version: '2017-09-30',
+    }),
+  ],
+]);
 
 describe('IMDSv2 client', () => {
-  let server: Server;
+  let server: ImdsStandIn;
   let url: string;
   const seen: string[] = [];
-  const token = 'AQAEAFake-token==';
 
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      seen.push(`${req.method} ${req.url}`);
-      if (req.method === 'PUT' && req.url === '/latest/api/token') {
-        const ttl = Number(req.headers['x-aws-ec2-metadata-token-ttl-seconds']);
-        if (!(ttl >= 1 && ttl <= 21600)) return void res.writeHead(400).end();
-        return void res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
-      }
-      if (req.method !== 'GET') return void res.writeHead(405).end();
-      if (req.headers['x-aws-ec2-metadata-token'] !== token) return void res.writeHead(401).end();
-      const body = metadata[req.url ?? ''];
-      if (body === undefined) return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': 'text/plain' }).end(body);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startImdsStandIn(metadata, { onRequest: (request) => seen.push(request) });
+    url = server.url;
   });
-  afterAll(async () => {
-    await new Promise((r) => server.close(r));
-  });
+  afterAll(() => server.stop());
 
   it('the endpoint refuses a GET without a token (401), as IMDSv2 does', async () => {
     const response = await fetch(`${url}/latest/meta-data/instance-id`);

@@ -1,22 +1,24 @@
 /** The demo's IMDSv2 stand-in follows the protocol the agent's real client speaks. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchCloudFacts } from '../../../agent/facts/imds.ts';
-import { type ImdsStandIn, startImdsStandIn } from '../../../bin/demo/imds-stand-in.ts';
+import { type ImdsStandIn, metadataPaths, startImdsStandIn } from '../../../bin/demo/imds-stand-in.ts';
 
 let imds: ImdsStandIn;
 const launchedAt = new Date('2026-12-01T08:00:00.000Z');
 
 beforeAll(async () => {
-  imds = await startImdsStandIn({
-    instanceId: 'i-0123',
-    imageId: 'ami-0a1b2c3d4e5f60001',
-    instanceType: 't3.small',
-    region: 'eu-west-1',
-    availabilityZone: 'eu-west-1a',
-    accountId: '123456789012',
-    launchedAt,
-    autoscalingGroup: 'web',
-  });
+  imds = await startImdsStandIn(
+    metadataPaths({
+      instanceId: 'i-0123',
+      imageId: 'ami-0a1b2c3d4e5f60001',
+      instanceType: 't3.small',
+      region: 'eu-west-1',
+      availabilityZone: 'eu-west-1a',
+      accountId: '123456789012',
+      launchedAt,
+      autoscalingGroup: 'web',
+    }),
+  );
 });
 afterAll(() => imds.stop());
 
