@@ -59,7 +59,14 @@ export const fileInputSchema = z.strictObject({
 export const agentConfigSchema = z.strictObject({
   collector: z.strictObject({
     url: z.url(),
-    enrollmentToken: enrollmentTokenSourceSchema,
+    /**
+     * How the agent proves who it is. `auto` (default): the EC2 instance identity document when
+     * IMDS serves one, else the enrollment token. `aws-iid`: only the document (fail off EC2).
+     * `token`: only the enrollment token.
+     */
+    attestation: z.enum(['auto', 'aws-iid', 'token']).default('auto'),
+    /** Off EC2 (or with attestation: token): where the enrollment token is read at run time. */
+    enrollmentToken: enrollmentTokenSourceSchema.optional(),
     /** PEM CA for a collector with its own certificate authority. */
     caFile: z.string().optional(),
     /** Per-request timeout. Default 30 000 ms. */
@@ -96,6 +103,12 @@ export const agentConfigSchema = z.strictObject({
       flushIntervalMs: positiveMs.default(1000),
       /** Batches in flight at once. Default 2. */
       maxInFlight: z.number().int().positive().default(2),
+      /** Largest event; a longer message is truncated to fit. Keep ≤ the collector's maxEventBytes. Default 1 MiB. */
+      maxEventBytes: z
+        .number()
+        .int()
+        .min(4096)
+        .default(1024 * 1024),
       /** Events queued or in flight before sources wait (bounded memory). Default 20 000. */
       maxQueuedEvents: z.number().int().positive().default(20_000),
       /** Retry backoff. Defaults 500 ms base, 30 000 ms max. */

@@ -9,7 +9,7 @@ import { createEsClient, type EsConnectionOptions } from '../lib/es.ts';
 import type { IndexNames } from '../lib/indices.ts';
 import { indexNames } from '../lib/indices.ts';
 import type { Logger } from '../lib/log.ts';
-import { CollectorServer, type DurableHook } from './ingest/server.ts';
+import { CollectorServer, type CollectorServerOptions, type DurableHook } from './ingest/server.ts';
 import { enforceRetention, type RetentionDays } from './storage/retention.ts';
 import { setupStorage } from './storage/setup.ts';
 
@@ -35,6 +35,14 @@ export interface CollectorRunOptions {
   /** Default 7700. */
   port?: number;
   tls?: { certFile: string; keyFile: string };
+  /** Ingest limits (collector/ingest/config.ts); missing ones take their defaults. */
+  limits?: CollectorServerOptions['limits'];
+  /** Who may enroll (collector/enrollment/config.ts). */
+  enrollment?: unknown;
+  /** Extra settings of the ingest server (tests: trusted certificates, EC2 lookups, the clock). */
+  server?: Pick<CollectorServerOptions, 'trustedCertificates' | 'describe' | 'now'>;
+  /** How long a verified instance token is trusted without asking Elasticsearch. Default 30 000 ms. */
+  tokenCacheTtlMs?: number;
   /** Install/upgrade templates at start. Default true. */
   setup?: boolean;
   /** Retention per family; none means keep everything. */
@@ -74,6 +82,10 @@ export async function runCollector(options: CollectorRunOptions): Promise<Runnin
     ...(options.host ? { host: options.host } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.enrollment !== undefined ? { enrollment: options.enrollment } : {}),
+    ...(options.tokenCacheTtlMs !== undefined ? { tokenCacheTtlMs: options.tokenCacheTtlMs } : {}),
+    ...options.server,
     ...(onDurable ? { onDurable } : {}),
   });
   const url = await server.start();

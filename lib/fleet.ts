@@ -10,6 +10,12 @@ export type InstanceStatus = 'running' | 'silent' | 'terminated' | 'replacing' |
 /** Whether the instance still matches its baked baseline. */
 export type DriftState = 'clean' | 'drifted' | 'unknown';
 
+/** Where a fact came from: signed by AWS, read from the cloud API, only claimed, or seen by kiln. */
+export type Provenance = 'attested' | 'cloud-api' | 'claimed' | 'collector';
+
+/** How far the instance's identity can be trusted: attested (signed), bound (operator-issued token), tofu. */
+export type EnrollmentTrust = 'attested' | 'bound' | 'tofu';
+
 /** One instance in the registry. */
 export interface RegistryDocument {
   /** Last time the document changed. */
@@ -64,11 +70,42 @@ export interface RegistryDocument {
     baked?: boolean;
     replacement?: { decision_id?: string; requested_at?: string; successor?: string };
     shutdown?: { at: string; complete: boolean };
+    /** How the instance enrolled (from its instance token, never from a payload). */
+    enrollment?: { method: string; trust: EnrollmentTrust; enrolled_at: string; agent_id?: string };
+    /** Per fact (image_id, launch_time, region, …): where its value came from. */
+    provenance?: Record<string, Provenance>;
   };
 }
 
-/** The instance's age at `nowMs`: from launch time, else boot time, else first seen. */
+/** When an instance's life began, as far as kiln can tell, and what that rests on. */
+export interface AgeStart {
+  at: string;
+  /** `attested`/`cloud-api`: a launch time AWS vouches for; `claimed`: the instance's word; `collector`: first contact. */
+  provenance: Provenance;
+}
+
+/**
+ * The start of an instance's life. An attested launch time is taken as it is. Otherwise the
+ * earliest of what the instance claims (launch, boot) and what the collector saw (enrollment,
+ * first event): an instance can make itself older, never younger than its first contact.
+ */
+export function ageStartOf(doc: RegistryDocument): AgeStart {
+  const launchProvenance = doc.kiln.provenance?.launch_time;
+  if (doc.kiln.launch_time && (launchProvenance === 'attested' || launchProvenance === 'cloud-api')) {
+    return { at: doc.kiln.launch_time, provenance: launchProvenance };
+  }
+  const candidates: AgeStart[] = [];
+  if (doc.kiln.launch_time) candidates.push({ at: doc.kiln.launch_time, provenance: 'claimed' });
+  if (doc.kiln.boot_time) candidates.push({ at: doc.kiln.boot_time, provenance: 'claimed' });
+  if (doc.kiln.enrollment?.enrolled_at)
+    candidates.push({ at: doc.kiln.enrollment.enrolled_at, provenance: 'collector' });
+  candidates.push({ at: doc.kiln.first_seen, provenance: 'collector' });
+  let earliest = candidates[0]!;
+  for (const c of candidates) if (Date.parse(c.at) < Date.parse(earliest.at)) earliest = c;
+  return earliest;
+}
+
+/** The instance's age at `nowMs`, from ageStartOf. */
 export function instanceAgeMs(doc: RegistryDocument, nowMs: number): number {
-  const start = doc.kiln.launch_time ?? doc.kiln.boot_time ?? doc.kiln.first_seen;
-  return nowMs - Date.parse(start);
+  return nowMs - Date.parse(ageStartOf(doc).at);
 }

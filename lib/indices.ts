@@ -5,7 +5,15 @@
  */
 
 /** Time-based event families. */
-export const eventFamilies = ['logs', 'facts', 'drift', 'lifecycle', 'actions', 'deadletter'] as const;
+export const eventFamilies = [
+  'logs',
+  'facts',
+  'drift',
+  'lifecycle',
+  'actions',
+  'deadletter',
+  'audit',
+] as const;
 /** One of the time-based families. */
 export type EventFamily = (typeof eventFamilies)[number];
 

@@ -47,11 +47,26 @@ export interface BatchResult {
   failed: EventRejection[];
 }
 
-/** The body of `POST /v1/enroll`. */
+/**
+ * The body of `POST /v1/enroll`. On EC2 the agent sends its signed instance identity document
+ * (`attestation`) and no token; elsewhere an `enrollmentToken`. Either way it sends the secret it
+ * chose at its first enrollment (kept in its state directory): the collector binds the instance
+ * id to that secret's hash, so a second claimant of the same id is refused.
+ */
 export interface EnrollRequest {
-  enrollmentToken: string;
+  attestation?: {
+    type: 'aws-iid';
+    /** `dynamic/instance-identity/document`, as IMDS serves it. */
+    document: string;
+    /** `dynamic/instance-identity/pkcs7` (base64, no PEM armour), as IMDS serves it. */
+    pkcs7: string;
+  };
+  enrollmentToken?: string;
+  /** The holder's secret: 32+ random bytes the agent made once (`kiln_sec_…`). */
+  enrollmentSecret: string;
+  /** What the instance says about itself; with an attestation, only hostname, boot and bake are read. */
   instance: {
-    id: string;
+    id?: string;
     imageId?: string;
     hostname?: string;
     bakeId?: string;
@@ -63,6 +78,10 @@ export interface EnrollRequest {
 export interface EnrollResponse {
   instanceToken: string;
   instanceId: string;
+  /** How the instance proved itself: `aws-iid`, `bound-token` or `fleet-token`. */
+  method: string;
+  /** `first` for a new holder, `renewed` when the holder's secret matched. */
+  holder: 'first' | 'renewed';
 }
 
 /**

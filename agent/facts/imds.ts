@@ -84,6 +84,23 @@ export class ImdsClient {
   }
 }
 
+/**
+ * The signed instance identity document (`dynamic/instance-identity/document` and its `pkcs7`
+ * signature, https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/verify-iid.html), as served:
+ * the collector verifies it. Undefined off EC2 (or when IMDS serves no signature).
+ */
+export async function fetchIdentityAttestation(
+  options: ImdsOptions,
+): Promise<{ document: string; pkcs7: string } | undefined> {
+  const imds = new ImdsClient(options);
+  const [document, pkcs7] = await Promise.all([
+    imds.get('dynamic/instance-identity/document'),
+    imds.get('dynamic/instance-identity/pkcs7'),
+  ]);
+  if (!document?.trim() || !pkcs7?.trim()) return undefined;
+  return { document, pkcs7: pkcs7.trim() };
+}
+
 /** Collects the cloud facts, or undefined off-cloud. */
 export async function fetchCloudFacts(options: ImdsOptions): Promise<CloudFacts | undefined> {
   const imds = new ImdsClient(options);

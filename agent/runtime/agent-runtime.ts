@@ -196,6 +196,7 @@ export async function startAgent(config: AgentConfig, options: AgentRuntimeOptio
     maxBytes: config.shipping.batchMaxBytes,
     flushIntervalMs: config.shipping.flushIntervalMs,
     maxInFlight: config.shipping.maxInFlight,
+    maxEventBytes: config.shipping.maxEventBytes,
     maxQueuedEvents: config.shipping.maxQueuedEvents,
     backoffBaseMs: config.shipping.backoffBaseMs,
     backoffMaxMs: config.shipping.backoffMaxMs,
@@ -225,6 +226,8 @@ async function enrollWithRetry(
       const status = (error as { status?: number }).status ?? 0;
       const permanent =
         hasCode(error, 'KILN_ERR_AUTH') ||
+        hasCode(error, 'KILN_ERR_FORBIDDEN') ||
+        hasCode(error, 'KILN_ERR_CONFLICT') ||
         hasCode(error, 'KILN_ERR_CONFIG') ||
         (status >= 400 && status < 500 && status !== 408 && status !== 429);
       if (permanent) throw error;

@@ -9,7 +9,7 @@ import { request } from 'undici';
 import { KilnError } from '../../lib/errors.ts';
 import type { AgentConfig } from '../config.ts';
 
-type TokenSource = AgentConfig['collector']['enrollmentToken'];
+type TokenSource = NonNullable<AgentConfig['collector']['enrollmentToken']>;
 
 /** Finds `key` in user-data given as `key=value` lines, JSON or YAML-ish `key: value` lines. */
 export function tokenFromUserData(userData: string, key: string): string | undefined {

@@ -66,14 +66,24 @@ export class CollectorClient {
       signal,
     );
     if (answer.status === 200) return JSON.parse(answer.body) as EnrollResponse;
-    const code = answer.status === 401 || answer.status === 403 ? 'KILN_ERR_AUTH' : 'KILN_ERR_COLLECTOR';
+    const code =
+      answer.status === 401
+        ? 'KILN_ERR_AUTH'
+        : answer.status === 403
+          ? 'KILN_ERR_FORBIDDEN'
+          : answer.status === 409
+            ? 'KILN_ERR_CONFLICT'
+            : 'KILN_ERR_COLLECTOR';
+    const hint =
+      code === 'KILN_ERR_AUTH'
+        ? " (check the enrollment token, or the collector's trusted certificates)"
+        : code === 'KILN_ERR_FORBIDDEN'
+          ? " (the collector's enrollment rules do not admit this instance)"
+          : '';
     throw Object.assign(
       new KilnError(
         code,
-        `enrollment at ${this.#base || '/'} failed with HTTP ${answer.status}: ${answer.body.slice(0, 200)}` +
-          (code === 'KILN_ERR_AUTH'
-            ? ' (check the enrollment token: `kiln token create` makes a new one)'
-            : ''),
+        `enrollment at ${this.#base || '/'} failed with HTTP ${answer.status}: ${reasonOf(answer.body)}${hint}`,
       ),
       { status: answer.status, retryAfter: answer.retryAfter },
     );
@@ -106,4 +116,15 @@ export class CollectorClient {
       body: await response.body.text(),
     };
   }
+}
+
+/** The reason of a collector error answer, or the start of the body. */
+function reasonOf(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { error?: { reason?: string } };
+    if (parsed.error?.reason) return parsed.error.reason;
+  } catch {
+    // not JSON: the raw text follows
+  }
+  return body.slice(0, 200);
 }

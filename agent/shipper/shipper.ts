@@ -14,6 +14,7 @@ import type { WireEvent } from '../../lib/wire.ts';
 import type { EventSink } from '../pipeline/source.ts';
 import { type BatchLimits, batchReady, batchSize, msUntilDue, type QueuedEvent } from './batcher.ts';
 import type { CollectorClient } from './collector-client.ts';
+import { fitEventLine } from './event-size.ts';
 import { classifyBatchResponse } from './response.ts';
 
 const gzipAsync = promisify(gzip);
@@ -34,6 +35,8 @@ export interface ShipperObserver {
 /** Shipper settings; units in names. */
 export interface ShipperOptions extends BatchLimits {
   maxInFlight: number;
+  /** Largest event sent; a longer message is truncated to fit (the collector's cap). */
+  maxEventBytes: number;
   maxQueuedEvents: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
@@ -77,7 +80,7 @@ export class Shipper implements EventSink {
       await new Promise<void>((resolve) => this.#spaceWaiters.push(resolve));
     }
     if (this.#stopped) return;
-    const line = JSON.stringify(event);
+    const line = fitEventLine(event, JSON.stringify(event), this.#o.maxEventBytes);
     const bytes = Buffer.byteLength(line);
     this.#queue.push({ id: event.event.id, line, bytes, enqueuedAtMs: this.#o.now(), onDurable });
     this.#queuedBytes += bytes;

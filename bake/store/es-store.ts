@@ -115,3 +115,39 @@ export function esBakeStore(client: Client, names: IndexNames, url = ''): BakeSt
     },
   };
 }
+
+/**
+ * The id of the latest successful bake that produced `imageId` (an artifact id is `ami-…` or,
+ * as Packer's amazon builders report it, `region:ami-…`), or undefined. The collector uses it
+ * to tell which bake an attested image came from.
+ */
+export async function findBakeOfImage(
+  client: Client,
+  names: IndexNames,
+  imageId: string,
+  region?: string,
+): Promise<string | undefined> {
+  const index = names.state('bakes');
+  try {
+    const result = await client.search<BakeRecord>({
+      index,
+      size: 1,
+      query: {
+        bool: {
+          filter: [
+            { term: { 'kiln.kind': 'bake' } },
+            { term: { 'kiln.bake.status': 'succeeded' } },
+            { terms: { 'kiln.bake.artifacts': region ? [imageId, `${region}:${imageId}`] : [imageId] } },
+          ],
+        },
+      },
+      sort: [{ 'kiln.bake.started_at': { order: 'desc' } }],
+      _source: ['kiln.bake.id'],
+      ignore_unavailable: true,
+      allow_no_indices: true,
+    });
+    return result.hits.hits[0]?._source?.kiln.bake.id;
+  } catch (error) {
+    throw wrapEsError(error, `looking up the bake of image ${imageId} in ${index}`);
+  }
+}

@@ -1,5 +1,6 @@
 /** `kiln collector run`: the ingest API plus the collector's periodic jobs, until SIGTERM. */
 import type { Command } from 'commander';
+import { type CollectorConfig, defaultCollectorConfig, loadCollectorConfig } from '../../collector/config.ts';
 import { runCollector } from '../../collector/runtime.ts';
 import { parseDurationMs } from '../../lib/duration.ts';
 import { KilnError } from '../../lib/errors.ts';
@@ -17,39 +18,65 @@ export function parseListen(value: string): { host: string; port: number } {
   return { host: match[1] ?? '127.0.0.1', port };
 }
 
+/** The config file (or the defaults), with every flag the user gave laid over it. */
+export function effectiveConfig(
+  opts: Record<string, unknown>,
+  given: (flag: string) => boolean,
+): CollectorConfig {
+  const config = opts.config ? loadCollectorConfig(String(opts.config)) : defaultCollectorConfig();
+  if (given('listen')) config.listen = String(opts.listen);
+  if (given('tlsCert') || given('tlsKey')) {
+    if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
+      throw new KilnError('KILN_ERR_USAGE', '--tls-cert and --tls-key go together');
+    }
+    config.tls = { certFile: String(opts.tlsCert), keyFile: String(opts.tlsKey) };
+  }
+  if (given('retention')) config.retention = parseRetention(String(opts.retention));
+  if (given('silenceAfter')) config.silenceAfterMs = parseDurationMs(String(opts.silenceAfter));
+  if (given('policy'))
+    config.policy = { file: String(opts.policy), intervalMs: config.policy?.intervalMs ?? 60_000 };
+  if (given('policyInterval') && config.policy)
+    config.policy.intervalMs = parseDurationMs(String(opts.policyInterval));
+  if (given('setup')) config.setup = Boolean(opts.setup);
+  return config;
+}
+
 /** Registers `collector run`. */
 export function registerCollectorRun(group: Command): void {
-  example(
+  const command = example(
     withEsOptions(
       group
         .command('run')
         .description('serve the ingest API (enroll, batches) and run retention, registry and policy jobs')
-        .option('--listen <host:port>', 'address to listen on', '127.0.0.1:7700')
+        .option(
+          '--config <file>',
+          'collector config (YAML/JSON: listen, tls, limits, enrollment, …); flags override it',
+        )
+        .option('--listen <host:port>', 'address to listen on (default 127.0.0.1:7700)')
         .option('--tls-cert <file>', 'PEM certificate: serve HTTPS')
         .option('--tls-key <file>', 'PEM private key for --tls-cert')
         .option('--retention <spec>', 'days to keep, e.g. "30" or "logs=14,facts=90" (default: keep all)')
         .option(
           '--silence-after <duration>',
-          'mark an instance silent after this long without a heartbeat',
-          '5m',
+          'mark an instance silent after this long without a heartbeat (default 5m)',
         )
         .option('--policy <file>', 'evaluate this policy file on an interval (see kiln policy --help)')
-        .option('--policy-interval <duration>', 'how often policies are evaluated', '1m')
+        .option('--policy-interval <duration>', 'how often policies are evaluated (default 1m)')
         .option('--no-setup', 'do not install/upgrade index templates at start'),
     ),
-    'kiln collector run --listen 0.0.0.0:7700 --es-url https://es.internal:9200 --tls-cert cert.pem --tls-key key.pem',
-    'kiln collector run --policy policy.yaml --retention logs=30',
-  ).action(
+    'kiln collector run --config /etc/kiln/collector.yaml --es-url https://es.internal:9200',
+    'kiln collector run --listen 0.0.0.0:7700 --tls-cert cert.pem --tls-key key.pem --policy policy.yaml --retention logs=30',
+  );
+  command.action(
     action(async (opts) => {
-      const { host, port } = parseListen(opts.listen);
-      if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
-        throw new KilnError('KILN_ERR_USAGE', '--tls-cert and --tls-key go together');
-      }
+      const given = (flag: string) => command.getOptionValueSource(flag) === 'cli';
+      const config = effectiveConfig(opts, given);
+      const { host, port } = parseListen(config.listen);
       const log = createLogger('kiln.collector');
       const extensions = collectorExtensions({
-        silenceAfterMs: parseDurationMs(opts.silenceAfter),
-        policyFile: opts.policy,
-        policyIntervalMs: parseDurationMs(opts.policyInterval),
+        silenceAfterMs: config.silenceAfterMs,
+        ...(config.policy ? { policyFile: config.policy.file } : {}),
+        policyIntervalMs: config.policy?.intervalMs ?? 60_000,
         log,
       });
       const collector = await runCollector({
@@ -58,9 +85,13 @@ export function registerCollectorRun(group: Command): void {
         log,
         host,
         port,
-        setup: opts.setup,
-        ...(opts.tlsCert ? { tls: { certFile: opts.tlsCert, keyFile: opts.tlsKey } } : {}),
-        ...(opts.retention ? { retention: parseRetention(opts.retention) } : {}),
+        setup: config.setup,
+        limits: config.limits,
+        enrollment: config.enrollment,
+        tokenCacheTtlMs: config.tokenCacheTtlMs,
+        retentionIntervalMs: config.retentionIntervalMs,
+        ...(config.tls ? { tls: config.tls } : {}),
+        ...(config.retention ? { retention: config.retention } : {}),
         ...extensions,
       });
       process.stderr.write(`kiln collector listening on ${collector.url}\n`);

@@ -4,7 +4,7 @@ import { enforceRetention, type RetentionDays } from '../../collector/storage/re
 import { setupStorage } from '../../collector/storage/setup.ts';
 import { KilnError } from '../../lib/errors.ts';
 import { createEsClient } from '../../lib/es.ts';
-import { indexNames } from '../../lib/indices.ts';
+import { eventFamilies, indexNames } from '../../lib/indices.ts';
 import { renderTable } from '../../lib/table.ts';
 import { action, esOptions, example, indexPrefix, printJson, withEsOptions } from '../cli-support.ts';
 import { registerCollectorRun } from './collector-run.ts';
@@ -73,7 +73,7 @@ export function registerCollector(program: Command): Command {
 
 /** Parses `30` or `logs=14,facts=90` into retention days per family. */
 export function parseRetention(spec: string): RetentionDays {
-  const all = ['logs', 'facts', 'drift', 'lifecycle', 'actions', 'deadletter'] as const;
+  const all = eventFamilies;
   if (/^\d+$/.test(spec.trim())) return Object.fromEntries(all.map((f) => [f, Number(spec)]));
   const out: RetentionDays = {};
   for (const part of spec.split(',')) {

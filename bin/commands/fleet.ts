@@ -1,10 +1,15 @@
-/** `kiln fleet`: the fleet registry as a table (instance, image, age, drift, status, last seen). */
+/**
+ * `kiln fleet`: the fleet registry as a table (instance, image, age, drift, status, trust, last
+ * seen). TRUST says how the instance proved who it is: `attested` (AWS-signed identity document),
+ * `bound` (an enrollment token issued for that instance id), `tofu` (a fleet-wide token: trust on
+ * first use). An age marked `(claimed)` rests on what the instance says, not on a signed launch time.
+ */
 import type { Command } from 'commander';
 import { listInstances } from '../../collector/registry/index.ts';
 import { formatDurationMs } from '../../lib/duration.ts';
 import { KilnError } from '../../lib/errors.ts';
 import { createEsClient } from '../../lib/es.ts';
-import { type InstanceStatus, instanceAgeMs, type RegistryDocument } from '../../lib/fleet.ts';
+import { ageStartOf, type InstanceStatus, type RegistryDocument } from '../../lib/fleet.ts';
 import { indexNames } from '../../lib/indices.ts';
 import { renderTable } from '../../lib/table.ts';
 import {
@@ -20,7 +25,7 @@ import {
 const statuses: readonly InstanceStatus[] = ['running', 'silent', 'terminated', 'replacing', 'replaced'];
 
 /** The table header of `kiln fleet`. */
-export const fleetHeader = ['INSTANCE', 'IMAGE', 'AGE', 'DRIFT', 'STATUS', 'LAST SEEN'] as const;
+export const fleetHeader = ['INSTANCE', 'IMAGE', 'AGE', 'DRIFT', 'STATUS', 'TRUST', 'LAST SEEN'] as const;
 
 /** One table row per instance at `nowMs`. */
 export function fleetRows(docs: readonly RegistryDocument[], nowMs: number): string[][] {
@@ -31,12 +36,15 @@ export function fleetRows(docs: readonly RegistryDocument[], nowMs: number): str
       : image;
     const drift =
       doc.kiln.drift.state === 'drifted' ? `drifted (${doc.kiln.drift.count})` : doc.kiln.drift.state;
+    const start = ageStartOf(doc);
+    const age = formatDurationMs(nowMs - Date.parse(start.at));
     return [
       doc.cloud.instance.id,
       named,
-      formatDurationMs(instanceAgeMs(doc, nowMs)),
+      start.provenance === 'claimed' ? `${age} (claimed)` : age,
       drift,
       doc.kiln.status,
+      doc.kiln.enrollment?.trust ?? '-',
       `${formatDurationMs(nowMs - Date.parse(doc.kiln.last_seen))} ago`,
     ];
   });
@@ -63,7 +71,7 @@ export function registerFleet(program: Command): void {
   const command = withEsOptions(
     program
       .command('fleet')
-      .description('list the instances of the fleet registry: image, age, drift, status, last seen')
+      .description('list the instances of the fleet registry: image, age, drift, status, trust, last seen')
       .option('--status <list>', `only these statuses (comma-separated: ${statuses.join(', ')})`)
       .option('--image <id>', 'only instances of this image (AMI) id')
       .option('--drifted', 'only instances that drifted from their baseline')

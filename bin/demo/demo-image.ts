@@ -35,21 +35,21 @@ export function demoImagesDir(): string {
   return dir;
 }
 
-/** Where a demo agent lives and looks: its files, its image, its collector, token and metadata service. */
+/** Where a demo agent lives and looks: its files, its image, its collector and metadata service. */
 export interface DemoAgentPlace {
   /** The demo's working directory (agent state and config go in `<workDir>/<instance>`). */
   workDir: string;
   /** From demoImagesDir(). */
   imagesDir: string;
-  collectorUrl: string;
-  tokenFile: string;
+  /** The agent config's `collector` section (URL and how it enrolls: see identity.ts). */
+  collectorSection: Record<string, unknown>;
   /** The instance's (stand-in) IMDSv2 endpoint. */
   imdsUrl: string;
 }
 
 /** Builds the demo image tree, manifest, baseline and agent config for one instance. */
 export function prepareDemoImage(instanceId: string, place: DemoAgentPlace, files: unknown[]): DemoAgent {
-  const { collectorUrl, tokenFile, imdsUrl } = place;
+  const { collectorSection, imdsUrl } = place;
   const base = join(place.workDir, instanceId);
   const image = join(place.imagesDir, instanceId);
   rmSync(image, { recursive: true, force: true });
@@ -83,7 +83,7 @@ export function prepareDemoImage(instanceId: string, place: DemoAgentPlace, file
   const baselineFile = join(image, 'etc/kiln/baseline.json');
   const configFile = join(base, 'agent.yaml');
   const config = {
-    collector: { url: collectorUrl, enrollmentToken: { file: tokenFile } },
+    collector: collectorSection,
     stateDir: join(base, 'state'),
     instanceId,
     inputs: { files, scanIntervalMs: 1000 },

@@ -25,10 +25,17 @@ export interface DemoInstanceMetadata {
   autoscalingGroup: string;
 }
 
-/** The metadata paths (under `/latest/`) and their answers (pure). */
-export function metadataPaths(m: DemoInstanceMetadata): Map<string, string> {
+/**
+ * The metadata paths (under `/latest/`) and their answers. With a `sign` function (an IidSigner's),
+ * the identity document also has its `pkcs7` signature, so the agent can enroll by attestation.
+ */
+export function metadataPaths(
+  m: DemoInstanceMetadata,
+  sign?: (document: string) => string,
+): Map<string, string> {
   const pendingTime = `${m.launchedAt.toISOString().slice(0, 19)}Z`;
-  return new Map([
+  const document = identityDocument(m, pendingTime);
+  const paths = new Map([
     ['meta-data/instance-id', m.instanceId],
     ['meta-data/ami-id', m.imageId],
     ['meta-data/instance-type', m.instanceType],
@@ -36,21 +43,32 @@ export function metadataPaths(m: DemoInstanceMetadata): Map<string, string> {
     ['meta-data/placement/availability-zone', m.availabilityZone],
     ['meta-data/tags/instance/aws:autoscaling:groupName', m.autoscalingGroup],
     ['meta-data/autoscaling/target-lifecycle-state', 'InService'],
-    [
-      'dynamic/instance-identity/document',
-      JSON.stringify({
-        accountId: m.accountId,
-        architecture: 'x86_64',
-        availabilityZone: m.availabilityZone,
-        imageId: m.imageId,
-        instanceId: m.instanceId,
-        instanceType: m.instanceType,
-        pendingTime,
-        region: m.region,
-        version: '2017-09-30',
-      }),
-    ],
+    ['dynamic/instance-identity/document', document],
   ]);
+  if (sign) paths.set('dynamic/instance-identity/pkcs7', sign(document));
+  return paths;
+}
+
+/** The identity document as IMDS serves it: pretty-printed JSON. */
+function identityDocument(m: DemoInstanceMetadata, pendingTime: string): string {
+  const doc = {
+    accountId: m.accountId,
+    architecture: 'x86_64',
+    availabilityZone: m.availabilityZone,
+    billingProducts: null,
+    devpayProductCodes: null,
+    marketplaceProductCodes: null,
+    imageId: m.imageId,
+    instanceId: m.instanceId,
+    instanceType: m.instanceType,
+    kernelId: null,
+    pendingTime,
+    privateIp: '10.0.0.10',
+    ramdiskId: null,
+    region: m.region,
+    version: '2017-09-30',
+  };
+  return JSON.stringify(doc, null, 2);
 }
 
 /** A running stand-in: its base URL (for the agent's `facts.imdsUrl`) and how to stop it. */

@@ -8,14 +8,14 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setupStorage } from '../../collector/storage/setup.ts';
-import { TokenStore } from '../../collector/tokens/token-store.ts';
 import { KilnError } from '../../lib/errors.ts';
 import { createEsClient } from '../../lib/es.ts';
 import { indexNames } from '../../lib/indices.ts';
 import { freePort, kilnCacheDir, probe, startLocalEs, stopLocalEs } from '../../lib/local-es/index.ts';
 import { startDemoLog } from './app-log.ts';
 import { type DemoAgent, demoImagesDir, prepareDemoImage, writeDemoPolicy } from './demo-image.ts';
-import { type DemoInstanceMetadata, metadataPaths, startImdsStandIn } from './imds-stand-in.ts';
+import { prepareDemoIdentity } from './identity.ts';
+import { type DemoInstanceMetadata, startImdsStandIn } from './imds-stand-in.ts';
 import { spawnKiln, stopChild } from './processes.ts';
 import { printDemoReport } from './report.ts';
 
@@ -63,6 +63,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await setupStorage(client, names);
     const port = await freePort();
     const policyFile = writeDemoPolicy(dir);
+    const identity = prepareDemoIdentity(dir, client, names);
+    stops.push(identity.dispose);
     const collector = spawnKiln(
       'kiln',
       [
@@ -80,6 +82,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
         policyFile,
         '--policy-interval',
         '10s',
+        '--config',
+        identity.collectorConfig,
       ],
       join(dir, 'collector.log'),
     );
@@ -88,21 +92,20 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await waitForReady(collectorUrl, collector, join(dir, 'collector.log'));
     say(`    collector at ${collectorUrl} (log: ${join(dir, 'collector.log')})`);
 
-    say('3/6 creating an enrollment token and baking two demo "images" (manifest + baseline)…');
-    const { token } = await new TokenStore(client, names).createEnrollmentToken({
-      description: 'kiln demo',
-      ttlMs: 86_400_000,
-    });
-    const tokenFile = join(dir, 'enrollment-token');
-    writeFileSync(tokenFile, token, { mode: 0o600 });
+    say(
+      identity.mode === 'attested'
+        ? '3/6 baking two demo "images" (manifest + baseline); the instances enroll with signed identity documents, no token…'
+        : '3/6 baking two demo "images" (manifest + baseline); no openssl here, so each instance gets an enrollment token bound to its id…',
+    );
     const appLog = join(dir, 'logs', 'shop.log');
     writeFileSync(appLog, '');
     // Each "instance" gets an IMDSv2 stand-in: its instance and AMI id, group and launch time.
     const agents: DemoAgent[] = [];
     for (const { metadata, files } of demoInstances(Date.now(), appLog)) {
-      const imds = await startImdsStandIn(metadataPaths(metadata));
+      const imds = await startImdsStandIn(identity.metadataPaths(metadata));
       stops.push(imds.stop);
-      const place = { workDir: dir, imagesDir, collectorUrl, tokenFile, imdsUrl: imds.url };
+      const collectorSection = await identity.collectorSection(metadata.instanceId, collectorUrl);
+      const place = { workDir: dir, imagesDir, collectorSection, imdsUrl: imds.url };
       agents.push(prepareDemoImage(metadata.instanceId, place, files));
     }
 

@@ -1,12 +1,14 @@
 /**
- * Decodes a batch body: gzip (when the request says so) with a limit on the inflated size,
- * then NDJSON, one event per line, each checked against the wire schema. A malformed line
- * fails the whole batch with its line number, so the agent never half-ships a batch.
+ * Decodes an inflated batch (pure): NDJSON, one event per line. Each line is parsed, its nesting
+ * bounded (deeper than `maxDepth` would crash whatever walks it later), its dotted keys expanded
+ * (normalize.ts), and checked against the wire schema. A malformed line fails the whole batch with
+ * its line number, so the agent never half-ships a batch; an event that is only too large, or whose
+ * keys conflict, is kept with its reason and dead-lettered, so it is never retried forever.
  */
-import { gunzipSync } from 'node:zlib';
 import { eventKinds, type WireEvent } from '../../lib/wire.ts';
+import { depthExceeds, expandDottedKeys, isPlainObject } from './normalize.ts';
 
-/** Why a body could not be decoded; `status` is the HTTP answer to give. */
+/** Why a batch could not be decoded; `status` is the HTTP answer to give. */
 export class DecodeError extends Error {
   override readonly name = 'DecodeError';
   readonly status: 400 | 413;
@@ -18,74 +20,110 @@ export class DecodeError extends Error {
 
 /** Limits on a batch. */
 export interface DecodeLimits {
-  maxInflatedBytes: number;
   maxEvents: number;
+  maxEventBytes: number;
+  maxDepth: number;
 }
 
-/** Inflates (if gzip) and parses a batch body into events. Throws DecodeError. */
-export function decodeBatch(
-  body: Buffer,
-  contentEncoding: string | undefined,
-  limits: DecodeLimits,
-): WireEvent[] {
-  let raw = body;
-  if (contentEncoding && /gzip/i.test(contentEncoding)) {
-    try {
-      raw = gunzipSync(body, { maxOutputLength: limits.maxInflatedBytes });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
+/** One decoded line: the event, its size, and why it is refused when it is. */
+export interface DecodedEvent {
+  event: WireEvent;
+  /** Bytes of the line as sent. */
+  bytes: number;
+  /** Set when the event is dead-lettered instead of stored (too large, conflicting keys). */
+  refusal?: string;
+  /** For a refused event: the start of the line as sent (bounded), kept in the dead letter. */
+  head?: string;
+}
+
+/** How much of a refused line the dead letter keeps. */
+export const refusedHeadBytes = 64 * 1024;
+
+/** Parses an inflated batch into events. Throws DecodeError. */
+export function decodeBatch(raw: Buffer, limits: DecodeLimits): DecodedEvent[] {
+  const events: DecodedEvent[] = [];
+  let start = 0;
+  let lineNo = 0;
+  while (start <= raw.length) {
+    let end = raw.indexOf(10, start);
+    if (end === -1) end = raw.length;
+    lineNo++;
+    const bytes = end - start;
+    if (bytes > 0 && !isBlank(raw, start, end)) {
+      events.push(decodeLine(raw, start, end, lineNo, limits));
+      if (events.length > limits.maxEvents) {
         throw new DecodeError(
           413,
-          `the batch inflates to more than ${limits.maxInflatedBytes} bytes; send smaller batches`,
+          `the batch has more than ${limits.maxEvents} events; send smaller batches`,
         );
       }
-      throw new DecodeError(400, `the body is not valid gzip: ${(error as Error).message}`);
     }
-  } else if (raw.length > limits.maxInflatedBytes) {
-    throw new DecodeError(
-      413,
-      `the batch is larger than ${limits.maxInflatedBytes} bytes; send smaller batches`,
-    );
-  }
-  const text = raw.toString('utf8');
-  const events: WireEvent[] = [];
-  let lineNo = 0;
-  for (const line of text.split('\n')) {
-    lineNo++;
-    if (line.trim() === '') continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch (error) {
-      throw new DecodeError(400, `line ${lineNo}: not valid JSON (${(error as Error).message})`);
-    }
-    const problem = checkWireEvent(parsed);
-    if (problem) throw new DecodeError(400, `line ${lineNo}: ${problem}`);
-    events.push(parsed as WireEvent);
-    if (events.length > limits.maxEvents) {
-      throw new DecodeError(413, `the batch has more than ${limits.maxEvents} events; send smaller batches`);
-    }
+    start = end + 1;
   }
   if (events.length === 0) throw new DecodeError(400, 'the batch holds no events');
   return events;
 }
 
-/** What is wrong with one decoded line, or undefined when it is a valid wire event. */
+function decodeLine(
+  raw: Buffer,
+  start: number,
+  end: number,
+  lineNo: number,
+  limits: DecodeLimits,
+): DecodedEvent {
+  const text = raw.toString('utf8', start, end);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new DecodeError(400, `line ${lineNo}: not valid JSON (${(error as Error).message})`);
+  }
+  if (depthExceeds(parsed, limits.maxDepth)) {
+    throw new DecodeError(400, `line ${lineNo}: nested deeper than ${limits.maxDepth} levels`);
+  }
+  if (!isPlainObject(parsed)) throw new DecodeError(400, `line ${lineNo}: expected a JSON object`);
+  const normalized = expandDottedKeys(parsed);
+  const event = normalized.ok ? normalized.value : parsed;
+  const problem = checkWireEvent(event);
+  if (problem) throw new DecodeError(400, `line ${lineNo}: ${problem}`);
+  const bytes = end - start;
+  const decoded: DecodedEvent = { event: event as WireEvent, bytes };
+  let refusal: string | undefined;
+  if (bytes > limits.maxEventBytes) {
+    refusal = `the event is ${bytes} bytes, more than the collector's maxEventBytes (${limits.maxEventBytes})`;
+  } else if (!normalized.ok) {
+    refusal = `the event's field names conflict: ${normalized.reason}`;
+  }
+  if (refusal) {
+    decoded.refusal = refusal;
+    decoded.head = raw.toString('utf8', start, Math.min(end, start + refusedHeadBytes));
+  }
+  return decoded;
+}
+
+/** What is wrong with one decoded (and normalised) line, or undefined when it is a valid wire event. */
 export function checkWireEvent(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'expected a JSON object';
-  const event = value as Record<string, unknown>;
-  const meta = event.event as Record<string, unknown> | undefined;
-  if (typeof meta !== 'object' || meta === null) return 'missing "event" object with the event id';
+  if (!isPlainObject(value)) return 'expected a JSON object';
+  const meta = value.event;
+  if (!isPlainObject(meta)) return 'missing "event" object with the event id';
   const id = meta.id;
   if (typeof id !== 'string' || id.length === 0 || Buffer.byteLength(id) > 512) {
     return '"event.id" must be a non-empty string of at most 512 bytes';
   }
-  const kiln = event.kiln as Record<string, unknown> | undefined;
-  if (typeof kiln !== 'object' || kiln === null || !(eventKinds as readonly unknown[]).includes(kiln.kind)) {
+  const kiln = value.kiln;
+  if (!isPlainObject(kiln) || !(eventKinds as readonly unknown[]).includes(kiln.kind)) {
     return `"kiln.kind" must be one of ${eventKinds.join(', ')}`;
   }
-  const ts = event['@timestamp'];
+  const ts = value['@timestamp'];
   if (typeof ts !== 'string' || Number.isNaN(Date.parse(ts)))
     return '"@timestamp" must be an ISO-8601 date string';
   return undefined;
+}
+
+function isBlank(raw: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = raw[i];
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return false;
+  }
+  return true;
 }

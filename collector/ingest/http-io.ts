@@ -1,25 +1,5 @@
-/** Small HTTP helpers of the ingest server: bounded body reading and JSON answers. */
+/** Small HTTP helpers of the ingest server: JSON answers and the bearer token. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-
-/** Thrown when a body is larger than allowed (answered with 413). */
-export class BodyTooLargeError extends Error {
-  override readonly name = 'BodyTooLargeError';
-}
-
-/** Reads a request body, failing as soon as it passes `maxBytes`. */
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > maxBytes)
-    throw new BodyTooLargeError(`the body (${declared} bytes) is larger than ${maxBytes} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new BodyTooLargeError(`the body is larger than ${maxBytes} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
 
 /** Answers with a JSON body. */
 export function sendJson(
@@ -51,6 +31,6 @@ export function sendError(
 /** The bearer token of a request, or undefined. */
 export function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
-  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  const match = header ? /^Bearer\s+(\S{1,512})$/i.exec(header) : null;
   return match?.[1];
 }

@@ -1,9 +1,11 @@
 /**
  * The collector's HTTP API: `POST /v1/enroll`, `POST /v1/batches`, `GET /healthz`, `GET /readyz`.
  * Stateless: every answer depends only on the request and Elasticsearch, so several collectors
- * can stand behind one address. A batch is answered only after Elasticsearch answered, with the
- * ids that are durable, duplicates, dead-lettered, and failed (to be sent again).
+ * can stand behind one address. Everything an instance sends is untrusted: connections, bodies,
+ * rates and shapes are bounded (config.ts, docs/security.md), identity comes only from the
+ * instance token, and a noisy or hostile instance is answered 429 without touching the others.
  */
+import type { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   createServer as createHttpServer,
@@ -14,19 +16,28 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@elastic/elasticsearch';
+import { findBakeOfImage } from '../../bake/store/es-store.ts';
 import { hasCode, KilnError } from '../../lib/errors.ts';
 import type { IndexNames } from '../../lib/indices.ts';
 import type { Logger } from '../../lib/log.ts';
-import { type BatchResult, collectorPaths, type EnrollRequest, type WireEvent } from '../../lib/wire.ts';
+import { collectorPaths } from '../../lib/wire.ts';
+import { AuditLog } from '../audit/index.ts';
+import { loadTrustedCertificates } from '../enrollment/aws-iid/certificates.ts';
+import { type DescribeInstance, ec2DescribeInstance } from '../enrollment/aws-iid/describe.ts';
+import { type EnrollmentConfig, enrollmentConfigSchema } from '../enrollment/config.ts';
+import { EnrollmentService } from '../enrollment/service.ts';
 import { BulkWriter, type BulkWriterOptions } from '../storage/bulk-writer/writer.ts';
-import { hashToken, type InstanceIdentity, TokenStore } from '../tokens/token-store.ts';
-import { DecodeError, decodeBatch } from './decode.ts';
-import { BodyTooLargeError, bearerToken, readBody, sendError, sendJson } from './http-io.ts';
-import { stampIdentity, storedIdOf, toBulkItems } from './stamp.ts';
+import type { InstanceIdentity } from '../tokens/identity.ts';
+import { hashToken, TokenStore } from '../tokens/token-store.ts';
+import { BatchHandler, type DurableHook } from './batches.ts';
+import { type IngestLimits, ingestLimitsSchema } from './config.ts';
+import { ConnectionGuard, type ConnectionStats } from './connections.ts';
+import { EnrollHandler } from './enroll-handler.ts';
+import { bearerToken, sendError, sendJson } from './http-io.ts';
+import { ByteBudget, KeyedBuckets } from './rate-limit.ts';
 import { TokenCache } from './token-cache.ts';
 
-/** Called with the durable events of a batch (e.g. to update the fleet registry). */
-export type DurableHook = (identity: InstanceIdentity, events: WireEvent[], nowMs: number) => Promise<void>;
+export type { DurableHook } from './batches.ts';
 
 /** Collector server settings; each states its default. */
 export interface CollectorServerOptions {
@@ -39,16 +50,14 @@ export interface CollectorServerOptions {
   port?: number;
   /** PEM certificate and key files: serve HTTPS. */
   tls?: { certFile: string; keyFile: string };
-  /** Largest request body on the wire. Default 16 MiB. */
-  maxBodyBytes?: number;
-  /** Largest inflated batch. Default 64 MiB. */
-  maxInflatedBytes?: number;
-  /** Most events in one batch. Default 20 000. */
-  maxEventsPerBatch?: number;
-  /** Batches processed at once before answering 503 (saturated). Default 32. */
-  maxConcurrentBatches?: number;
-  /** Retry-After seconds sent with 503. Default 5. */
-  retryAfterSeconds?: number;
+  /** Ingest limits; each missing one takes its default (config.ts). */
+  limits?: Partial<IngestLimits> | IngestLimits;
+  /** Who may enroll; defaults in enrollment/config.ts (attested enrollment needs allow.accounts). */
+  enrollment?: unknown;
+  /** Trusted signers of identity documents. Default: from `enrollment.aws.certificateFiles` + AWS's. */
+  trustedCertificates?: X509Certificate[];
+  /** EC2 lookups for `verifyInstance`. Default the AWS SDK. */
+  describe?: DescribeInstance;
   /** How long a verified instance token is trusted without asking Elasticsearch. Default 30 000 ms. */
   tokenCacheTtlMs?: number;
   writer?: BulkWriterOptions;
@@ -58,45 +67,85 @@ export interface CollectorServerOptions {
 
 /** The running collector API. */
 export class CollectorServer {
-  readonly #o: Required<Omit<CollectorServerOptions, 'tls' | 'onDurable' | 'writer'>> &
-    Pick<CollectorServerOptions, 'tls' | 'onDurable'>;
+  readonly #host: string;
+  readonly #port: number;
+  readonly #tls: boolean;
+  readonly #client: Client;
+  readonly #log: Logger;
+  readonly #limits: IngestLimits;
   readonly #tokens: TokenStore;
-  readonly #writer: BulkWriter;
   readonly #cache: TokenCache;
+  readonly #authFailures: KeyedBuckets;
+  readonly #batches: BatchHandler;
+  readonly #enroll: EnrollHandler;
   readonly #server: Server;
-  #inFlight = 0;
+  readonly #guard: ConnectionGuard;
+  readonly #now: () => number;
   #stopped: Promise<void> | undefined;
 
   constructor(options: CollectorServerOptions) {
-    this.#o = {
-      host: '127.0.0.1',
-      port: 7700,
-      maxBodyBytes: 16 * 1024 * 1024,
-      maxInflatedBytes: 64 * 1024 * 1024,
-      maxEventsPerBatch: 20_000,
-      maxConcurrentBatches: 32,
-      retryAfterSeconds: 5,
-      tokenCacheTtlMs: 30_000,
-      now: Date.now,
-      ...options,
-    };
-    this.#tokens = new TokenStore(options.client, options.names, this.#o.now);
-    this.#writer = new BulkWriter(options.client, options.names, { now: this.#o.now, ...options.writer });
-    this.#cache = new TokenCache(this.#o.tokenCacheTtlMs, 100_000, this.#o.now);
+    this.#host = options.host ?? '127.0.0.1';
+    this.#port = options.port ?? 7700;
+    this.#tls = Boolean(options.tls);
+    this.#client = options.client;
+    this.#log = options.log;
+    this.#now = options.now ?? Date.now;
+    this.#limits = ingestLimitsSchema.parse(options.limits ?? {});
+    const enrollment: EnrollmentConfig = enrollmentConfigSchema.parse(options.enrollment ?? {});
+    this.#tokens = new TokenStore(options.client, options.names, this.#now);
+    this.#cache = new TokenCache(options.tokenCacheTtlMs ?? 30_000, 100_000, this.#now);
+    const budget = new ByteBudget(this.#limits.maxBufferedBytes);
+    this.#authFailures = new KeyedBuckets(
+      enrollment.failedAttempts.burst,
+      enrollment.failedAttempts.perMinute / 60,
+    );
+    const writer = new BulkWriter(options.client, options.names, { now: this.#now, ...options.writer });
+    this.#batches = new BatchHandler({
+      names: options.names,
+      writer,
+      limits: this.#limits,
+      budget,
+      log: options.log,
+      now: this.#now,
+      ...(options.onDurable ? { onDurable: options.onDurable } : {}),
+    });
+    const service = new EnrollmentService({
+      tokens: this.#tokens,
+      audit: new AuditLog(options.client, options.names, this.#now),
+      config: enrollment,
+      trusted:
+        options.trustedCertificates ??
+        loadTrustedCertificates(enrollment.aws.certificateFiles, enrollment.aws.replaceShippedCertificates),
+      bakeOfImage: (imageId, region) => findBakeOfImage(options.client, options.names, imageId, region),
+      describe: options.describe ?? ec2DescribeInstance(enrollment.aws.verifyInstance.endpoint),
+      log: options.log.child('enroll'),
+      now: this.#now,
+    });
+    this.#enroll = new EnrollHandler({
+      service,
+      failures: this.#authFailures,
+      maxConcurrent: this.#limits.maxConcurrentEnrollments,
+      budget,
+      log: options.log,
+      now: this.#now,
+      retryAfterSeconds: this.#limits.retryAfterSeconds,
+    });
     const handler = (req: IncomingMessage, res: ServerResponse) => {
-      this.#route(req, res).catch((error) => {
-        this.#o.log.error('request failed', { 'url.path': req.url, 'error.message': String(error) });
-        if (!res.headersSent) sendError(res, 500, 'internal', 'the collector failed; see its logs');
-      });
+      this.#route(req, res).catch((error) => this.#sendFailure(req, res, error));
     };
-    this.#server = this.#o.tls
+    // Timeouts are enforced on this interval; the default (30 s) would let slow headers linger.
+    const serverOptions = { connectionsCheckingInterval: Math.min(1000, this.#limits.headersTimeoutMs) };
+    this.#server = options.tls
       ? createHttpsServer(
-          { cert: readFileSync(this.#o.tls.certFile), key: readFileSync(this.#o.tls.keyFile) },
+          {
+            ...serverOptions,
+            cert: readFileSync(options.tls.certFile),
+            key: readFileSync(options.tls.keyFile),
+          },
           handler,
         )
-      : createHttpServer(handler);
-    // Agents keep connections alive between batches; outlive their idle timeout.
-    this.#server.keepAliveTimeout = 65_000;
+      : createHttpServer(serverOptions, handler);
+    this.#guard = new ConnectionGuard(this.#server, this.#limits, options.log);
   }
 
   /** Starts listening; resolves with the base URL. */
@@ -106,18 +155,25 @@ export class CollectorServer {
         reject(
           new KilnError(
             'KILN_ERR_COLLECTOR',
-            `cannot listen on ${this.#o.host}:${this.#o.port}: ${error.message}`,
+            `cannot listen on ${this.#host}:${this.#port}: ${error.message}`,
           ),
         ),
       );
-      this.#server.listen(this.#o.port, this.#o.host, () => resolve(this.url()));
+      // A deep accept queue (the kernel caps it at net.core.somaxconn): a fleet reconnecting at
+      // once, or a flood, should wait to be accepted, not have its handshakes dropped.
+      this.#server.listen({ port: this.#port, host: this.#host, backlog: 4096 }, () => resolve(this.url()));
     });
   }
 
   /** The base URL it listens on. */
   url(): string {
     const address = this.#server.address() as AddressInfo;
-    return `${this.#o.tls ? 'https' : 'http'}://${this.#o.host}:${address.port}`;
+    return `${this.#tls ? 'https' : 'http'}://${this.#host}:${address.port}`;
+  }
+
+  /** What the connection guard counted. */
+  connections(): ConnectionStats {
+    return this.#guard.stats();
   }
 
   /** Stops accepting, lets requests in progress finish. Idempotent. */
@@ -131,97 +187,58 @@ export class CollectorServer {
 
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === collectorPaths.healthz) return sendJson(res, 200, { status: 'ok' });
-    if (path === collectorPaths.readyz) return this.#ready(res);
-    if (path === collectorPaths.batches || path === collectorPaths.enroll) {
-      if (req.method !== 'POST')
-        return sendError(res, 405, 'method_not_allowed', `${path} accepts POST only`, { allow: 'POST' });
-      return path === collectorPaths.batches ? this.#batches(req, res) : this.#enroll(req, res);
+    const method = req.method ?? 'GET';
+    if (path === collectorPaths.healthz || path === collectorPaths.readyz) {
+      if (method !== 'GET' && method !== 'HEAD') {
+        return sendError(res, 405, 'method_not_allowed', `${path} accepts GET only`, { allow: 'GET, HEAD' });
+      }
+      return path === collectorPaths.healthz ? sendJson(res, 200, { status: 'ok' }) : this.#ready(res);
     }
+    if (path === collectorPaths.batches || path === collectorPaths.enroll) {
+      if (method !== 'POST') {
+        req.resume();
+        return sendError(res, 405, 'method_not_allowed', `${path} accepts POST only`, { allow: 'POST' });
+      }
+      return path === collectorPaths.batches ? this.#batch(req, res) : this.#enroll.handle(req, res);
+    }
+    req.resume();
     sendError(res, 404, 'not_found', `no such endpoint: ${path}`);
   }
 
   async #ready(res: ServerResponse): Promise<void> {
     try {
-      await this.#o.client.cluster.health({ timeout: '1s' });
+      await this.#client.cluster.health({ timeout: '1s' });
       sendJson(res, 200, { status: 'ready' });
     } catch {
       sendError(res, 503, 'es_unavailable', 'Elasticsearch is not reachable', this.#retryAfter());
     }
   }
 
-  async #enroll(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let request: EnrollRequest;
-    try {
-      request = JSON.parse((await readBody(req, 64 * 1024)).toString('utf8')) as EnrollRequest;
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) return sendError(res, 413, 'too_large', error.message);
-      return sendError(
-        res,
-        400,
-        'bad_request',
-        'the body must be JSON: {"enrollmentToken": "...", "instance": {"id": "..."}}',
-      );
-    }
-    const instance = request?.instance;
-    if (
-      typeof request?.enrollmentToken !== 'string' ||
-      typeof instance?.id !== 'string' ||
-      instance.id === ''
-    ) {
-      return sendError(
-        res,
-        400,
-        'bad_request',
-        'expected {"enrollmentToken": string, "instance": {"id": string, ...}}',
-      );
-    }
-    try {
-      const enrollmentId = await this.#tokens.verifyEnrollmentToken(request.enrollmentToken);
-      const identity: InstanceIdentity = { instanceId: instance.id };
-      if (typeof instance.imageId === 'string' && instance.imageId) identity.imageId = instance.imageId;
-      if (typeof instance.bakeId === 'string' && instance.bakeId) identity.bakeId = instance.bakeId;
-      if (typeof instance.hostname === 'string' && instance.hostname) identity.hostname = instance.hostname;
-      const instanceToken = await this.#tokens.issueInstanceToken(identity, enrollmentId);
-      this.#o.log.info('instance enrolled', {
-        'cloud.instance.id': identity.instanceId,
-        'cloud.image.id': identity.imageId,
-      });
-      sendJson(res, 200, { instanceToken, instanceId: identity.instanceId });
-    } catch (error) {
-      this.#sendFailure(res, error);
-    }
-  }
-
-  async #batches(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const token = bearerToken(req);
-    if (!token)
-      return sendError(res, 401, 'unauthorized', 'missing "Authorization: Bearer <instance token>"');
-    if (this.#inFlight >= this.#o.maxConcurrentBatches) {
+  async #batch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const refuseAuth = (reason: string) => {
+      this.#authFailures.take(address, 1, this.#now());
       req.resume();
-      return sendError(res, 503, 'saturated', 'the collector is saturated; retry later', this.#retryAfter());
-    }
-    this.#inFlight++;
-    try {
-      const identity = await this.#identityOf(token);
-      const body = await readBody(req, this.#o.maxBodyBytes);
-      const events = decodeBatch(body, req.headers['content-encoding'], {
-        maxInflatedBytes: this.#o.maxInflatedBytes,
-        maxEvents: this.#o.maxEventsPerBatch,
+      sendError(res, 401, 'unauthorized', reason, { connection: 'close' });
+    };
+    const waitMs = this.#authFailures.waitMs(address, this.#now());
+    if (waitMs > 0) {
+      req.resume();
+      return sendError(res, 429, 'rate_limited', `too many failed attempts from ${address}; retry later`, {
+        'retry-after': String(Math.ceil(waitMs / 1000)),
+        connection: 'close',
       });
-      const result = await this.#store(identity, events);
-      const unavailable = result.failed.length === events.length;
-      sendJson(res, unavailable ? 503 : 200, result, unavailable ? this.#retryAfter() : {});
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        res.setHeader('connection', 'close');
-        return sendError(res, 413, 'too_large', error.message);
-      }
-      if (error instanceof DecodeError) return sendError(res, error.status, 'bad_batch', error.message);
-      this.#sendFailure(res, error);
-    } finally {
-      this.#inFlight--;
     }
+    const token = bearerToken(req);
+    if (!token) return refuseAuth('missing "Authorization: Bearer <instance token>"');
+    let identity: InstanceIdentity;
+    try {
+      identity = await this.#identityOf(token);
+    } catch (error) {
+      if (hasCode(error, 'KILN_ERR_AUTH')) return refuseAuth(error.message);
+      throw error;
+    }
+    await this.#batches.handle(req, res, identity);
   }
 
   async #identityOf(token: string): Promise<InstanceIdentity> {
@@ -233,63 +250,20 @@ export class CollectorServer {
     return identity;
   }
 
-  async #store(identity: InstanceIdentity, events: WireEvent[]): Promise<BatchResult> {
-    const nowMs = this.#o.now();
-    const ingestedAt = new Date(nowMs).toISOString();
-    const stamped = events.map((event) => stampIdentity(event, identity, ingestedAt));
-    const report = await this.#writer.write(toBulkItems(stamped, this.#o.names, identity.instanceId));
-    // Report in the agent's own ids: the stored _id is scoped to the instance.
-    const original = new Map(stamped.map((e) => [storedIdOf(identity.instanceId, e.event.id), e]));
-    const back = (id: string) => original.get(id)?.event.id ?? id;
-    const result: BatchResult = {
-      stored: report.stored.map(back),
-      duplicates: report.duplicates.map(back),
-      deadLettered: report.deadLettered.map((r) => ({ id: back(r.id), reason: r.reason })),
-      failed: report.failed.map((r) => ({ id: back(r.id), reason: r.reason })),
-    };
-    if (this.#o.onDurable) await this.#applyHook(identity, stamped, result, nowMs);
-    return result;
-  }
-
-  /** Runs the durable hook; if it fails, its events are reported failed so the agent resends them. */
-  async #applyHook(
-    identity: InstanceIdentity,
-    stamped: WireEvent[],
-    result: BatchResult,
-    nowMs: number,
-  ): Promise<void> {
-    const durable = new Set([...result.stored, ...result.duplicates]);
-    const relevant = stamped.filter((e) => e.kiln.kind !== 'log' && durable.has(e.event.id));
-    if (relevant.length === 0) return;
-    try {
-      await this.#o.onDurable!(identity, relevant, nowMs);
-    } catch (error) {
-      const reason = `registry update failed: ${error instanceof Error ? error.message : String(error)}`;
-      this.#o.log.warn('registry update failed', {
-        'cloud.instance.id': identity.instanceId,
-        'error.message': reason,
-      });
-      const ids = new Set(relevant.map((e) => e.event.id));
-      result.stored = result.stored.filter((id) => !ids.has(id));
-      result.duplicates = result.duplicates.filter((id) => !ids.has(id));
-      for (const id of ids) result.failed.push({ id, reason });
-    }
-  }
-
-  #sendFailure(res: ServerResponse, error: unknown): void {
-    if (hasCode(error, 'KILN_ERR_AUTH')) {
-      sendError(res, 401, 'unauthorized', error.message);
+  #sendFailure(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    // A request the server timed out (408) or the client abandoned: nobody is left to answer.
+    if (res.headersSent || res.destroyed || req.destroyed) return;
+    req.resume();
+    if (hasCode(error, 'KILN_ERR_ES_UNAVAILABLE') || hasCode(error, 'KILN_ERR_CLOUD_UNAVAILABLE')) {
+      const what = hasCode(error, 'KILN_ERR_CLOUD_UNAVAILABLE') ? 'EC2' : 'Elasticsearch';
+      sendError(res, 503, 'unavailable', `${what} is unavailable; retry later`, this.#retryAfter());
       return;
     }
-    if (hasCode(error, 'KILN_ERR_ES_UNAVAILABLE')) {
-      sendError(res, 503, 'es_unavailable', 'Elasticsearch is unavailable; retry later', this.#retryAfter());
-      return;
-    }
-    this.#o.log.error('request failed', { 'error.message': String(error) });
-    sendError(res, 500, 'internal', error instanceof Error ? error.message : String(error));
+    this.#log.error('request failed', { 'url.path': req.url, 'error.message': String(error) });
+    sendError(res, 500, 'internal', 'the collector failed; see its logs');
   }
 
   #retryAfter(): Record<string, string> {
-    return { 'retry-after': String(this.#o.retryAfterSeconds) };
+    return { 'retry-after': String(this.#limits.retryAfterSeconds) };
   }
 }

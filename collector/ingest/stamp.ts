@@ -1,12 +1,17 @@
 /**
- * Stamps the collector's truth on events: the identity comes from the instance token, never
- * from the payload (principle 2), and `event.ingested` is the collector's clock.
- * Also routes each event kind to its index family.
+ * Stamps the collector's truth on a normalised event (pure). The collector owns `cloud.*`,
+ * `host.id`, `host.name`, `host.image.id`, `agent.id`, `event.ingested` and `kiln.*` outside the
+ * event kind's own fields: whatever the payload put there is overwritten from the identity the
+ * instance token stands for, or dropped. So nothing an instance sends can make its documents
+ * speak for another instance, or claim an image, bake or launch time the collector did not
+ * attest. Also routes each event to its daily index: by its own `@timestamp` inside the accepted
+ * window, else by the day it arrived (an instance cannot create indices for any day it likes).
  */
 import type { EventFamily, IndexNames } from '../../lib/indices.ts';
 import { deriveEventId, type EventKind, type WireEvent } from '../../lib/wire.ts';
 import type { BulkItem } from '../storage/bulk-writer/encoder.ts';
-import type { InstanceIdentity } from '../tokens/token-store.ts';
+import type { InstanceIdentity } from '../tokens/identity.ts';
+import { isPlainObject } from './normalize.ts';
 
 /** Which index family each event kind is stored in (heartbeats are lifecycle events). */
 export const familyOfKind: Record<EventKind, EventFamily> = {
@@ -17,29 +22,94 @@ export const familyOfKind: Record<EventKind, EventFamily> = {
   heartbeat: 'lifecycle',
 };
 
-/** Returns a copy of the event with the token's identity stamped over whatever it claimed. */
+/** The `kiln.*` members each kind may carry as sent; every other `kiln.*` member is the collector's. */
+export const instanceOwnedKiln: Record<EventKind, readonly string[]> = {
+  log: ['log'],
+  facts: ['facts', 'image', 'boot_time'],
+  drift: ['drift'],
+  lifecycle: ['lifecycle', 'completeness'],
+  heartbeat: ['lifecycle'],
+};
+
+/** Where the accepted `@timestamp`s end, relative to the arrival time. */
+export interface TimestampWindow {
+  maxPastMs: number;
+  maxFutureMs: number;
+}
+
+/** Returns the event with the identity stamped over whatever it claimed (see the file comment). */
 export function stampIdentity(event: WireEvent, identity: InstanceIdentity, ingestedAt: string): WireEvent {
-  const cloud = { ...(asObject(event.cloud) ?? {}) };
-  cloud.instance = { ...(asObject(cloud.instance) ?? {}), id: identity.instanceId };
-  const host = { ...(asObject(event.host) ?? {}) };
-  const kiln = { ...event.kiln };
-  // An image or bake the token does not vouch for is a claim, not a fact: drop it.
-  if (identity.imageId) {
-    cloud.image = { ...(asObject(cloud.image) ?? {}), id: identity.imageId };
-    host.image = { ...(asObject(host.image) ?? {}), id: identity.imageId };
-  } else {
-    delete cloud.image;
-    delete host.image;
+  const { cloud: claimedCloud, host: claimedHost, agent: claimedAgent, kiln: claimedKiln, ...rest } = event;
+  const kind = claimedKiln.kind;
+  const kiln: Record<string, unknown> = { kind };
+  for (const member of instanceOwnedKiln[kind]) {
+    if (claimedKiln[member] !== undefined) kiln[member] = claimedKiln[member];
   }
-  if (identity.bakeId) kiln.bake = { ...(asObject(kiln.bake) ?? {}), id: identity.bakeId };
-  else delete kiln.bake;
+  if (identity.bakeId) kiln.bake = { id: identity.bakeId };
+  if (kind === 'facts') stampFacts(kiln, claimedCloud, claimedKiln, identity);
+  const host: Record<string, unknown> = { ...(isPlainObject(claimedHost) ? claimedHost : {}) };
+  delete host.id;
+  delete host.name;
+  delete host.image;
+  if (identity.hostname) host.name = identity.hostname;
+  if (identity.imageId) host.image = { id: identity.imageId };
+  const agent: Record<string, unknown> = { ...(isPlainObject(claimedAgent) ? claimedAgent : {}) };
+  agent.id = identity.agentId;
   return {
-    ...event,
-    cloud,
-    host,
-    kiln,
+    ...rest,
     event: { ...event.event, ingested: ingestedAt },
+    cloud: cloudOf(identity),
+    host,
+    agent,
+    kiln: kiln as WireEvent['kiln'],
+  } as WireEvent;
+}
+
+/** The `cloud.*` fields of an identity: only what enrollment established. */
+export function cloudOf(identity: InstanceIdentity): Record<string, unknown> {
+  const cloud: Record<string, unknown> = { instance: { id: identity.instanceId } };
+  if (identity.method === 'aws-iid') cloud.provider = 'aws';
+  if (identity.imageId) cloud.image = { id: identity.imageId };
+  if (identity.accountId) cloud.account = { id: identity.accountId };
+  if (identity.region) cloud.region = identity.region;
+  if (identity.availabilityZone) cloud.availability_zone = identity.availabilityZone;
+  if (identity.instanceType) cloud.machine = { type: identity.instanceType };
+  return cloud;
+}
+
+/**
+ * Facts are where an instance describes its cloud and launch. Attested values win; what the
+ * instance claimed beyond them is kept, marked as claimed, under `kiln.facts.claimed`.
+ */
+function stampFacts(
+  kiln: Record<string, unknown>,
+  claimedCloud: unknown,
+  claimedKiln: WireEvent['kiln'],
+  identity: InstanceIdentity,
+): void {
+  const facts: Record<string, unknown> = { ...(isPlainObject(kiln.facts) ? kiln.facts : {}) };
+  delete facts.claimed;
+  const claimed: Record<string, unknown> = {};
+  const cloud = isPlainObject(claimedCloud) ? claimedCloud : {};
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const pick = (key: string, value: string | undefined, attested: string | undefined) => {
+    if (value !== undefined && value !== attested) claimed[key] = value;
   };
+  pick('provider', str(cloud.provider), identity.method === 'aws-iid' ? 'aws' : undefined);
+  pick('region', str(cloud.region), identity.region);
+  pick('availability_zone', str(cloud.availability_zone), identity.availabilityZone);
+  pick('account_id', str(isPlainObject(cloud.account) ? cloud.account.id : undefined), identity.accountId);
+  pick(
+    'instance_type',
+    str(isPlainObject(cloud.machine) ? cloud.machine.type : undefined),
+    identity.instanceType,
+  );
+  pick('image_id', str(isPlainObject(cloud.image) ? cloud.image.id : undefined), identity.imageId);
+  pick('launch_time', str(claimedKiln.launch_time), identity.launchTime);
+  pick('bake_id', str(isPlainObject(claimedKiln.bake) ? claimedKiln.bake.id : undefined), identity.bakeId);
+  if (Object.keys(claimed).length > 0) facts.claimed = claimed;
+  kiln.facts = facts;
+  if (identity.launchTime) kiln.launch_time = identity.launchTime;
 }
 
 /**
@@ -50,17 +120,32 @@ export function storedIdOf(instanceId: string, eventId: string): string {
   return deriveEventId(instanceId, 'wire', eventId);
 }
 
-/** Turns stamped events into bulk items, each in the daily index of its family and day. */
-export function toBulkItems(events: readonly WireEvent[], names: IndexNames, instanceId: string): BulkItem[] {
-  return events.map((event) => ({
-    id: storedIdOf(instanceId, event.event.id),
-    index: names.daily(familyOfKind[event.kiln.kind], Date.parse(event['@timestamp'])),
-    doc: event,
-  }));
+/** The daily index of an event: its own day inside the window, else the day it arrived. */
+export function routeEvent(
+  event: WireEvent,
+  names: IndexNames,
+  window: TimestampWindow,
+  nowMs: number,
+): { index: string; outOfWindow: boolean } {
+  const at = Date.parse(event['@timestamp']);
+  const family = familyOfKind[event.kiln.kind];
+  const inside = at >= nowMs - window.maxPastMs && at <= nowMs + window.maxFutureMs;
+  return { index: names.daily(family, inside ? at : nowMs), outOfWindow: !inside };
 }
 
-function asObject(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
+/** Turns stamped events into bulk items, each in its daily index (see routeEvent). */
+export function toBulkItems(
+  events: readonly WireEvent[],
+  names: IndexNames,
+  instanceId: string,
+  window: TimestampWindow,
+  nowMs: number,
+): BulkItem[] {
+  return events.map((event) => {
+    const route = routeEvent(event, names, window, nowMs);
+    const doc = route.outOfWindow
+      ? { ...event, kiln: { ...event.kiln, ingest: { out_of_window: true } } }
+      : event;
+    return { id: storedIdOf(instanceId, event.event.id), index: route.index, doc };
+  });
 }

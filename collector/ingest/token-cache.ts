@@ -2,7 +2,7 @@
  * A short-lived cache of verified instance tokens, so a batch does not cost an extra
  * Elasticsearch GET. A revocation takes effect on every collector within `ttlMs`.
  */
-import type { InstanceIdentity } from '../tokens/token-store.ts';
+import type { InstanceIdentity } from '../tokens/identity.ts';
 
 /** Caches identities by token hash for a bounded time and size. */
 export class TokenCache {

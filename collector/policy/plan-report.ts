@@ -66,7 +66,7 @@ export function renderPlanReport(report: PlanReport): string {
     d.order ?? '-',
     d.instanceId,
     d.group,
-    formatDurationMs(d.ageMs),
+    d.ageProvenance === 'claimed' ? `${formatDurationMs(d.ageMs)} (claimed)` : formatDurationMs(d.ageMs),
     d.trigger,
     d.kind === 'notify' ? 'notify' : d.action,
     d.outcome === 'taken' ? d.reason : `${d.outcome}: ${d.reason}`,

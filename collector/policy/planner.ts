@@ -4,7 +4,7 @@
  * taken now, deferred (and why) or skipped (and why), oldest first. No I/O, no clock: table-tested.
  */
 import { formatDurationMs } from '../../lib/duration.ts';
-import { instanceAgeMs, type RegistryDocument } from '../../lib/fleet.ts';
+import { ageStartOf, type Provenance, type RegistryDocument } from '../../lib/fleet.ts';
 import type { ActionType } from '../actions/config.ts';
 import type { Policy } from './config.ts';
 import { decisionId, effectiveMaxAgeMs, groupKey, selects } from './selection.ts';
@@ -40,6 +40,11 @@ export type Decision = Verdict & {
   /** Position in the oldest-first replacement queue (1-based); absent for notifications. */
   order?: number;
   ageMs: number;
+  /**
+   * What the age rests on: `attested`/`cloud-api` (a launch time AWS vouches for), `collector`
+   * (the instance's first contact), or `claimed` (only the instance's word).
+   */
+  ageProvenance: Provenance;
   /** Shown in the plan, e.g. for aws-ec2-terminate. */
   warning?: string;
 };
@@ -179,8 +184,9 @@ function percent(share: number): string {
 /** The trigger that makes this instance due now (or its drift grace period), or undefined. */
 function dueDecision(doc: RegistryDocument, policy: Policy, nowMs: number): Due | undefined {
   const id = doc.cloud.instance.id;
-  const ageMs = instanceAgeMs(doc, nowMs);
-  const started = doc.kiln.launch_time ?? doc.kiln.boot_time ?? doc.kiln.first_seen;
+  const start = ageStartOf(doc);
+  const ageMs = nowMs - Date.parse(start.at);
+  const started = start.at;
   const replaceAction = policy.action.type;
   const base = (trigger: Trigger, kind: 'replace' | 'notify', episode: string, reasonText: string): Due => ({
     id: decisionId(policy.name, id, trigger, episode),
@@ -191,6 +197,7 @@ function dueDecision(doc: RegistryDocument, policy: Policy, nowMs: number): Due 
     action: kind === 'notify' ? 'notify' : replaceAction,
     reasonText,
     ageMs,
+    ageProvenance: start.provenance,
     ...(kind === 'replace' && replaceAction === 'aws-ec2-terminate' ? { warning: ec2Warning } : {}),
   });
 
@@ -225,7 +232,7 @@ function dueDecision(doc: RegistryDocument, policy: Policy, nowMs: number): Due 
           'max_age',
           'replace',
           started,
-          `age ${formatDurationMs(ageMs)} reached its limit ${formatDurationMs(limit)} (maxAge ${formatDurationMs(policy.maxAge)} less its spread)`,
+          `age ${formatDurationMs(ageMs)} reached its limit ${formatDurationMs(limit)} (maxAge ${formatDurationMs(policy.maxAge)} less its spread)${ageBasis(start.provenance)}`,
         ),
       );
     }
@@ -251,6 +258,13 @@ function dueDecision(doc: RegistryDocument, policy: Policy, nowMs: number): Due 
     chosen.reasonText = `decision ${chosen.id} failed and was escalated at ${r.escalated_at}; kiln does not retry an escalated decision: fix the cause and replace the instance by other means`;
   }
   return chosen;
+}
+
+/** Says what an age rests on when it is not a launch time AWS vouches for. */
+function ageBasis(provenance: Provenance): string {
+  if (provenance === 'claimed') return '; the age rests on a launch or boot time only the instance claims';
+  if (provenance === 'collector') return '; the age is counted from the instance’s first contact with kiln';
+  return '';
 }
 
 /** Code-unit order of ids: the same on every machine and locale (localeCompare is neither). */

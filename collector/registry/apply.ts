@@ -1,18 +1,16 @@
 /**
  * How one event changes an instance's registry document. Pure: the same document and events
  * always give the same result, and applying an event twice changes nothing more (a batch the
- * agent sent again is harmless).
+ * agent sent again is harmless). Identity (instance, image, bake, account, region, host name,
+ * launch time when attested) comes from the instance token; what only the instance says (its
+ * facts) is recorded with `kiln.provenance.<fact>: claimed`, and never overrides an attested value.
  */
-import type { InstanceStatus, RegistryDocument } from '../../lib/fleet.ts';
+import type { InstanceStatus, Provenance, RegistryDocument } from '../../lib/fleet.ts';
 import type { WireEvent } from '../../lib/wire.ts';
+import { type InstanceIdentity, trustOf } from '../tokens/identity.ts';
 
 /** Who the event is from, as the instance token says (never the payload). */
-export interface RegistryIdentity {
-  instanceId: string;
-  imageId?: string;
-  bakeId?: string;
-  hostname?: string;
-}
+export type RegistryIdentity = InstanceIdentity;
 
 /** How many drift event ids a document remembers to count re-delivered events once. */
 const recentDriftIds = 200;
@@ -41,7 +39,7 @@ export function applyEvents(
   nowMs: number,
 ): RegistryDocument {
   const now = new Date(nowMs).toISOString();
-  const first = events[0]?.['@timestamp'] ?? now;
+  const first = notAfter(events[0]?.['@timestamp'] ?? now, now);
   const doc: RegistryDocument = structuredClone(current ?? newRegistryDocument(identity, first));
   stampIdentity(doc, identity);
   for (const event of events) applyEvent(doc, event, now);
@@ -49,19 +47,48 @@ export function applyEvents(
   return doc;
 }
 
+/** The token's identity, over whatever the document held. */
 function stampIdentity(doc: RegistryDocument, identity: RegistryIdentity): void {
+  const provenance: Record<string, Provenance> = { ...doc.kiln.provenance };
   doc.cloud.instance.id = identity.instanceId;
-  if (identity.imageId) {
-    doc.cloud.image = { ...doc.cloud.image, id: identity.imageId };
-    doc.host = { ...doc.host, image: { id: identity.imageId } };
-  }
-  if (identity.bakeId) doc.kiln.bake = { ...doc.kiln.bake, id: identity.bakeId };
-  if (identity.hostname) doc.host = { ...doc.host, name: doc.host?.name ?? identity.hostname };
+  const set = <T>(value: T | undefined, fact: string, apply: (v: T) => void) => {
+    if (value === undefined || !identity.provenance?.[fact as keyof typeof identity.provenance]) return;
+    apply(value);
+    provenance[fact] = identity.provenance[fact as keyof typeof identity.provenance]!;
+  };
+  if (identity.method === 'aws-iid') doc.cloud.provider = 'aws';
+  set(identity.imageId, 'image_id', (id) => {
+    doc.cloud.image = { ...doc.cloud.image, id };
+    doc.host = { ...doc.host, image: { id } };
+  });
+  set(identity.accountId, 'account_id', (id) => (doc.cloud.account = { id }));
+  set(identity.region, 'region', (region) => (doc.cloud.region = region));
+  set(identity.availabilityZone, 'availability_zone', (zone) => (doc.cloud.availability_zone = zone));
+  set(identity.instanceType, 'instance_type', (type) => (doc.cloud.machine = { type }));
+  set(identity.bakeId, 'bake_id', (id) => (doc.kiln.bake = { ...doc.kiln.bake, id }));
+  set(identity.hostname, 'host_name', (name) => (doc.host = { ...doc.host, name }));
+  set(identity.launchTime, 'launch_time', (at) => (doc.kiln.launch_time = at));
+  set(identity.autoscalingGroup, 'autoscaling_group', (group) => (doc.kiln.group = group));
+  doc.kiln.provenance = provenance;
+  doc.kiln.enrollment = {
+    method: identity.method,
+    trust: trustOf(identity.method),
+    enrolled_at: identity.enrolledAt,
+    agent_id: identity.agentId,
+  };
+}
+
+/** True when `fact` holds a value the instance's own word must not replace. */
+function vouched(doc: RegistryDocument, fact: string): boolean {
+  const p = doc.kiln.provenance?.[fact];
+  return p !== undefined && p !== 'claimed';
 }
 
 function applyEvent(doc: RegistryDocument, event: WireEvent, now: string): void {
-  const at = event['@timestamp'];
-  if (typeof at !== 'string' || Number.isNaN(Date.parse(at))) return;
+  const sent = event['@timestamp'];
+  if (typeof sent !== 'string' || Number.isNaN(Date.parse(sent))) return;
+  // An instance's clock may be wrong, or lie: the registry never records a time after now.
+  const at = notAfter(sent, now);
   if (earlier(at, doc.kiln.first_seen)) doc.kiln.first_seen = at;
   if (later(at, doc.kiln.last_seen)) doc.kiln.last_seen = at;
   switch (event.kiln.kind) {
@@ -98,16 +125,26 @@ function setStatus(doc: RegistryDocument, status: InstanceStatus, now: string, r
   doc.kiln.status_reason = reason;
 }
 
+/**
+ * Facts are the instance's own account of itself. The collector stamped attested values over the
+ * event's `cloud.*` and moved what the instance claimed beyond them to `kiln.facts.claimed`; a
+ * claim fills a fact only where nothing better vouches for it, and is marked as claimed.
+ */
 function applyFacts(doc: RegistryDocument, event: WireEvent): void {
   const host = obj(event.host);
-  const cloud = obj(event.cloud);
   const kiln = event.kiln as Record<string, unknown>;
   const facts = obj(kiln.facts);
+  const claimed = obj(facts.claimed);
   const image = obj(kiln.image);
   const os = obj(host.os);
+  const provenance: Record<string, Provenance> = { ...doc.kiln.provenance };
+  const claim = (fact: string, value: string | undefined, apply: (v: string) => void) => {
+    if (value === undefined || vouched(doc, fact)) return;
+    apply(value);
+    provenance[fact] = 'claimed';
+  };
   doc.host = prune({
     ...doc.host,
-    name: str(host.name) ?? doc.host?.name,
     hostname: str(host.hostname) ?? doc.host?.hostname,
     boot: str(obj(host.boot).id) ? { id: str(obj(host.boot).id) } : doc.host?.boot,
     os:
@@ -115,26 +152,25 @@ function applyFacts(doc: RegistryDocument, event: WireEvent): void {
         ? prune({ name: str(os.name), version: str(os.version), kernel: str(os.kernel) })
         : doc.host?.os,
   });
-  doc.cloud = prune({
-    ...doc.cloud,
-    provider: str(cloud.provider) ?? doc.cloud.provider,
-    region: str(cloud.region) ?? doc.cloud.region,
-    availability_zone: str(cloud.availability_zone) ?? doc.cloud.availability_zone,
-    machine: str(obj(cloud.machine).type) ? { type: str(obj(cloud.machine).type) } : doc.cloud.machine,
-    account: str(obj(cloud.account).id) ? { id: str(obj(cloud.account).id) } : doc.cloud.account,
-  });
+  claim('region', str(claimed.region), (v) => (doc.cloud.region = v));
+  claim('availability_zone', str(claimed.availability_zone), (v) => (doc.cloud.availability_zone = v));
+  claim('instance_type', str(claimed.instance_type), (v) => (doc.cloud.machine = { type: v }));
+  claim('account_id', str(claimed.account_id), (v) => (doc.cloud.account = { id: v }));
+  claim('launch_time', str(claimed.launch_time), (v) => (doc.kiln.launch_time = v));
+  claim('autoscaling_group', str(facts.autoscaling_group), (v) => (doc.kiln.group = v));
+  if (!doc.cloud.provider && str(claimed.provider)) doc.cloud.provider = str(claimed.provider);
   const version = str(obj(event.agent).version);
   if (version) doc.agent = { version };
   const bootTime = str(kiln.boot_time);
-  if (bootTime) doc.kiln.boot_time = bootTime;
-  const launchTime = str(kiln.launch_time);
-  if (launchTime) doc.kiln.launch_time = launchTime;
+  if (bootTime) {
+    doc.kiln.boot_time = bootTime;
+    provenance.boot_time = 'claimed';
+  }
+  doc.kiln.provenance = provenance;
   if (str(image.name) || str(image.version))
     doc.kiln.image = prune({ name: str(image.name), version: str(image.version) });
   const digest = str(facts.config_digest);
   if (digest) doc.kiln.agent_config_digest = digest;
-  const group = str(facts.autoscaling_group);
-  if (group) doc.kiln.group = group;
   if (typeof facts.baked === 'boolean') {
     doc.kiln.baked = facts.baked;
     // A baked image is checked against its baseline at boot: clean until a drift event says otherwise.
@@ -182,6 +218,11 @@ function applyLifecycle(doc: RegistryDocument, event: WireEvent, at: string, now
   if (complete && (doc.kiln.status === 'running' || doc.kiln.status === 'silent')) {
     setStatus(doc, 'terminated', now, 'clean shutdown report');
   }
+}
+
+/** `at`, or `now` when `at` is later. */
+function notAfter(at: string, now: string): string {
+  return Date.parse(at) > Date.parse(now) ? now : at;
 }
 
 function later(a: string, b: string): boolean {

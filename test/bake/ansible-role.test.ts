@@ -46,7 +46,8 @@ describe('bake/ansible/roles/kiln_agent', () => {
     const config = agentConfigSchema.parse(
       parseYaml(readFileSync(join(root, 'etc/kiln/agent.yaml'), 'utf8')),
     );
-    expect(config.collector.enrollmentToken).toEqual({ userData: { key: 'kiln_enrollment_token' } });
+    expect(config.collector.attestation).toBe('aws-iid');
+    expect(config.collector.enrollmentToken).toBeUndefined();
     expect(config.shutdown.deadlineMs).toBe(20_000);
     const unit = readFileSync(join(root, 'etc/systemd/system/kiln-agent.service'), 'utf8');
     // The role's unit is kiln bake's unit (plus its "managed by" comment).

@@ -44,7 +44,7 @@ describe('kiln CLI', () => {
     const r = kiln('collector', 'retention', '--days', 'logs=soon', '--es-url', 'http://127.0.0.1:1');
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      'kiln: --days: "logs=soon" should be FAMILY=DAYS with FAMILY one of logs, facts, drift, lifecycle, actions, deadletter\n',
+      'kiln: --days: "logs=soon" should be FAMILY=DAYS with FAMILY one of logs, facts, drift, lifecycle, actions, deadletter, audit\n',
     );
   });
 

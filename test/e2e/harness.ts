@@ -97,8 +97,16 @@ export interface AgentDirs {
   config: string;
 }
 
-/** Makes the agent's directories and an enrollment token file. */
-export async function prepareAgent(client: Client, names: IndexNames, label: string): Promise<AgentDirs> {
+/**
+ * Makes the agent's directories and an enrollment token file: bound to `instanceId` when given
+ * (as an operator would make it per instance), else fleet-wide (trust on first use).
+ */
+export async function prepareAgent(
+  client: Client,
+  names: IndexNames,
+  label: string,
+  instanceId?: string,
+): Promise<AgentDirs> {
   const base = mkdtempSync(join(tmpdir(), `kiln-e2e-${label}-`));
   const dirs = {
     base,
@@ -109,7 +117,10 @@ export async function prepareAgent(client: Client, names: IndexNames, label: str
   };
   mkdirSync(dirs.logs);
   mkdirSync(dirs.state);
-  const { token } = await new TokenStore(client, names).createEnrollmentToken({ description: label });
+  const { token } = await new TokenStore(client, names).createEnrollmentToken({
+    ...(instanceId ? { scope: 'bound' as const, instanceIds: [instanceId] } : { scope: 'fleet' as const }),
+    description: label,
+  });
   writeFileSync(dirs.tokenFile, token, { mode: 0o600 });
   return dirs;
 }

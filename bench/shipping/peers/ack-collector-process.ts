@@ -36,7 +36,12 @@ const server = createServer(async (req, res) => {
     if (req.method === 'GET' && req.url === '/count') return reply(200, { logEvents });
     if (req.method === 'POST' && req.url === collectorPaths.enroll) {
       const request = JSON.parse((await body(req)).toString('utf8')) as EnrollRequest;
-      const answer: EnrollResponse = { instanceToken: 'bench-ack-only', instanceId: request.instance.id };
+      const answer: EnrollResponse = {
+        instanceToken: 'bench-ack-only',
+        instanceId: request.instance.id ?? 'bench',
+        method: 'fleet-token',
+        holder: 'first',
+      };
       return reply(200, answer);
     }
     if (req.method === 'POST' && req.url === collectorPaths.batches) {

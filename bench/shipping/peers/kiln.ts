@@ -108,6 +108,7 @@ export function kilnShipper(ctx: BenchContext, version: string): Shipper {
       const client = createEsClient({ url: ctx.esUrl });
       try {
         const { token } = await new TokenStore(client, indexNames(prefix)).createEnrollmentToken({
+          scope: 'fleet',
           description: 'bench',
         });
         writeFileSync(join(dir, 'token'), token, { mode: 0o600 });

@@ -34,6 +34,19 @@ export interface BulkWriterOptions {
 /** The outcome of one write: `BatchResult` (stored, duplicates, dead-lettered, failed). */
 export type WriteReport = BatchResult;
 
+/**
+ * An item refused before or by Elasticsearch, on its way to the dead-letter index. `original`
+ * replaces the whole document in the letter when the document is too large to keep (its start
+ * and its size are kept instead).
+ */
+export interface Refusal {
+  item: BulkItem;
+  reason: string;
+  status: number;
+  errorType: string;
+  original?: { head: string; bytes: number };
+}
+
 /** Writes batches of items to Elasticsearch. */
 export class BulkWriter {
   readonly #client: Client;
@@ -56,10 +69,13 @@ export class BulkWriter {
     this.#random = options.random ?? Math.random;
   }
 
-  /** Stores the items; never throws for Elasticsearch trouble, it reports it per item instead. */
-  async write(items: readonly BulkItem[]): Promise<WriteReport> {
+  /**
+   * Stores the items, and dead-letters `refused` (items already judged unstorable); never throws
+   * for Elasticsearch trouble, it reports it per item instead.
+   */
+  async write(items: readonly BulkItem[], refused: readonly Refusal[] = []): Promise<WriteReport> {
     const report: WriteReport = { stored: [], duplicates: [], deadLettered: [], failed: [] };
-    const rejected: Array<{ item: BulkItem; reason: string; status: number; errorType: string }> = [];
+    const rejected: Refusal[] = [...refused];
     for (const chunk of chunkBySize(items, this.#maxBulkBytes)) {
       await this.#writeChunk(chunk, report, rejected);
     }
@@ -67,11 +83,7 @@ export class BulkWriter {
     return report;
   }
 
-  async #writeChunk(
-    chunk: BulkItem[],
-    report: WriteReport,
-    rejected: Array<{ item: BulkItem; reason: string; status: number; errorType: string }>,
-  ): Promise<void> {
+  async #writeChunk(chunk: BulkItem[], report: WriteReport, rejected: Refusal[]): Promise<void> {
     let pending = chunk;
     let lastReason = new Map<string, string>();
     for (let attempt = 0; attempt < this.#maxAttempts && pending.length > 0; attempt++) {
@@ -137,15 +149,12 @@ export class BulkWriter {
     }
   }
 
-  async #deadLetter(
-    rejected: Array<{ item: BulkItem; reason: string; status: number; errorType: string }>,
-    report: WriteReport,
-  ): Promise<void> {
+  async #deadLetter(rejected: Refusal[], report: WriteReport): Promise<void> {
     const nowMs = this.#now();
-    const letters: BulkItem[] = rejected.map(({ item, reason, status, errorType }) => ({
+    const letters: BulkItem[] = rejected.map(({ item, reason, status, errorType, original }) => ({
       id: item.id,
       index: this.#names.daily('deadletter', nowMs),
-      doc: deadLetterDocument(item, reason, status, errorType, nowMs),
+      doc: deadLetterDocument(item, reason, status, errorType, nowMs, original),
     }));
     const inner = new BulkWriter(this.#client, this.#names, {
       maxAttempts: this.#maxAttempts,
@@ -169,7 +178,7 @@ export class BulkWriter {
 
   async #writeLetters(letters: BulkItem[]): Promise<WriteReport> {
     const report: WriteReport = { stored: [], duplicates: [], deadLettered: [], failed: [] };
-    const refused: Array<{ item: BulkItem; reason: string; status: number; errorType: string }> = [];
+    const refused: Refusal[] = [];
     for (const chunk of chunkBySize(letters, this.#maxBulkBytes))
       await this.#writeChunk(chunk, report, refused);
     for (const r of refused) report.failed.push({ id: r.item.id, reason: r.reason });
@@ -178,8 +187,9 @@ export class BulkWriter {
 }
 
 /**
- * A dead letter: the raw event as `event.original` (kept, not indexed), the reason as
- * `error.*`, the index it was meant for, and the identity needed to find it again.
+ * A dead letter: the raw event as `event.original` (kept, not indexed; for an event too large to
+ * keep, its start and `kiln.deadletter.original_bytes`), the reason as `error.*`, the index it
+ * was meant for, and the identity needed to find it again.
  */
 export function deadLetterDocument(
   item: BulkItem,
@@ -187,6 +197,7 @@ export function deadLetterDocument(
   status: number,
   errorType: string,
   nowMs: number,
+  original?: { head: string; bytes: number },
 ): Record<string, unknown> {
   const doc = item.doc as {
     cloud?: { instance?: { id?: unknown } };
@@ -199,10 +210,23 @@ export function deadLetterDocument(
   return {
     '@timestamp': new Date(nowMs).toISOString(),
     message: `event ${item.id} refused by ${item.index}: ${reason}`,
-    event: { id: item.id, kind: 'pipeline_error', original: JSON.stringify(item.doc) },
+    event: {
+      id: item.id,
+      kind: 'pipeline_error',
+      original: original ? original.head : JSON.stringify(item.doc),
+    },
     error: { type: errorType, message: reason },
     ...(typeof instanceId === 'string' ? { cloud: { instance: { id: instanceId } } } : {}),
     ...(typeof hostName === 'string' ? { host: { name: hostName } } : {}),
-    kiln: { kind: typeof kind === 'string' ? kind : 'unknown', deadletter: { index: item.index, status } },
+    kiln: {
+      kind: typeof kind === 'string' ? kind : 'unknown',
+      deadletter: {
+        index: item.index,
+        status,
+        ...(original
+          ? { truncated: Buffer.byteLength(original.head) < original.bytes, original_bytes: original.bytes }
+          : {}),
+      },
+    },
   };
 }

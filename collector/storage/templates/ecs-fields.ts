@@ -30,7 +30,8 @@ export const ecsCommon: Properties = {
   '@timestamp': date,
   message: text,
   tags: keyword,
-  labels: { type: 'object', dynamic: true },
+  // Kept in _source, never mapped: one instance's label names must not grow everyone's mapping.
+  labels: { type: 'object', dynamic: false },
   event: object({
     id: keyword,
     kind: keyword,
@@ -86,4 +87,6 @@ export const kilnIdentity: Properties = {
   bake: object({ id: keyword }),
   boot_time: date,
   launch_time: date,
+  /** Set by the collector when `@timestamp` was outside the accepted window (routed by arrival). */
+  ingest: object({ out_of_window: bool }),
 };

@@ -9,6 +9,7 @@ import {
   ecsCommon,
   flattened,
   integer,
+  ip,
   keyword,
   kilnIdentity,
   long,
@@ -32,6 +33,17 @@ const logsKiln: Properties = {
 
 const factsKiln: Properties = {
   facts: object({
+    /** What the instance claimed beyond the identity its token attests (stamp.ts). */
+    claimed: object({
+      provider: keyword,
+      region: keyword,
+      availability_zone: keyword,
+      account_id: keyword,
+      instance_type: keyword,
+      image_id: keyword,
+      launch_time: date,
+      bake_id: keyword,
+    }),
     machine_id: keyword,
     cpus: integer,
     memory_bytes: long,
@@ -68,7 +80,7 @@ const driftKiln: Properties = {
 };
 
 const lifecycleKiln: Properties = {
-  lifecycle: object({ phase: keyword, reason: keyword }),
+  lifecycle: object({ phase: keyword, reason: keyword, complete: bool }),
   completeness: object({
     file: keyword,
     bytes_shipped: long,
@@ -102,7 +114,11 @@ const actionsKiln: Properties = {
 };
 
 const deadletterKiln: Properties = {
-  deadletter: object({ index: keyword, status: integer }),
+  deadletter: object({ index: keyword, status: integer, truncated: bool, original_bytes: long }),
+};
+
+const auditKiln: Properties = {
+  audit: object({ code: keyword, method: keyword, claimed_instance_id: keyword, enrollment_id: keyword }),
 };
 
 const registryKiln: Properties = {
@@ -133,6 +149,19 @@ const registryKiln: Properties = {
     successor: keyword,
   }),
   shutdown: object({ at: date, complete: bool }),
+  enrollment: object({ method: keyword, trust: keyword, enrolled_at: date, agent_id: keyword }),
+  provenance: object({
+    image_id: keyword,
+    bake_id: keyword,
+    host_name: keyword,
+    account_id: keyword,
+    region: keyword,
+    availability_zone: keyword,
+    instance_type: keyword,
+    launch_time: keyword,
+    autoscaling_group: keyword,
+    boot_time: keyword,
+  }),
 };
 
 const bakesKiln: Properties = {
@@ -175,11 +204,24 @@ const tokensKiln: Properties = {
     expires_at: date,
     revoked: bool,
     revoked_at: date,
+    revoked_reason: keyword,
     instance_id: keyword,
     enrollment_id: keyword,
     description: text,
     uses: long,
+    scope: keyword,
+    instance_ids: keyword,
+    single_use: bool,
+    used_by: keyword,
+    method: keyword,
+    secret_hash: storedOnly,
+    current_token: keyword,
+    enrolled_at: date,
+    last_enrolled_at: date,
+    reset_at: date,
   }),
+  // The identity an instance token stands for: read whole by the collector, never searched.
+  identity: { type: 'object', enabled: false },
 };
 
 const familyKiln: Record<IndexFamily, Properties> = {
@@ -189,6 +231,7 @@ const familyKiln: Record<IndexFamily, Properties> = {
   lifecycle: lifecycleKiln,
   actions: actionsKiln,
   deadletter: deadletterKiln,
+  audit: auditKiln,
   registry: registryKiln,
   bakes: bakesKiln,
   tokens: tokensKiln,
@@ -207,6 +250,10 @@ export function familyProperties(family: IndexFamily): Properties {
       level: keyword,
       logger: keyword,
     });
+  }
+  if (family === 'audit') {
+    properties.source = object({ ip: ip });
+    properties.user = object({ name: keyword });
   }
   if (family === 'drift') {
     properties.file = object({ path: keyword });

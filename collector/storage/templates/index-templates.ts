@@ -8,7 +8,7 @@ import { type IndexFamily, type IndexNames, isStateFamily } from '../../../lib/i
 import { familyProperties } from './families.ts';
 
 /** The version of kiln's templates; a newer kiln with a higher number upgrades them. */
-export const templateVersion = 1;
+export const templateVersion = 2;
 
 /** Marks indices and templates as kiln's, so retention never touches anything else. */
 export const managedByMeta = { managed_by: 'kiln' } as const;
@@ -54,17 +54,12 @@ export function buildIndexTemplate(
         },
         mappings: {
           _meta: meta,
-          dynamic: true,
+          // Only the fields below are indexed. Anything else an instance sends stays in _source,
+          // visible in Discover, but never mapped: one instance's shapes cannot change (or
+          // poison) the mapping every other instance's documents are indexed with, nor grow it.
+          dynamic: false,
           date_detection: false,
           numeric_detection: false,
-          dynamic_templates: [
-            {
-              strings_as_keyword: {
-                match_mapping_type: 'string',
-                mapping: { type: 'keyword', ignore_above: 1024 },
-              },
-            },
-          ],
           properties: familyProperties(family),
         },
       },

@@ -58,6 +58,7 @@ function shipper(options: Partial<ShipperOptions> = {}, provider: TokenProvider 
     flushIntervalMs: 20,
     maxInFlight: 2,
     maxQueuedEvents: 1000,
+    maxEventBytes: 1024 * 1024,
     backoffBaseMs: 10,
     backoffMaxMs: 50,
     ...options,
@@ -172,6 +173,7 @@ describe('Shipper', () => {
       flushIntervalMs: 10,
       maxInFlight: 1,
       maxQueuedEvents: 100,
+      maxEventBytes: 1024 * 1024,
       backoffBaseMs: 10,
       backoffMaxMs: 50,
     });
@@ -251,6 +253,7 @@ describe('Shipper', () => {
       flushIntervalMs: 10,
       maxInFlight: 1,
       maxQueuedEvents: 100,
+      maxEventBytes: 1024 * 1024,
       backoffBaseMs: 10,
       backoffMaxMs: 50,
     });

@@ -1,9 +1,8 @@
-import { gzipSync } from 'node:zlib';
+/** The batch decoder: NDJSON lines, nesting bound, dotted keys, per-event size, line numbers. */
 import { describe, expect, it } from 'vitest';
 import { type DecodeError, decodeBatch } from '../../../collector/ingest/decode.ts';
-import { stampIdentity } from '../../../collector/ingest/stamp.ts';
 
-const limits = { maxInflatedBytes: 1024 * 1024, maxEvents: 100 };
+const limits = { maxEvents: 100, maxEventBytes: 4096, maxDepth: 8 };
 const event = (id: string) => ({
   '@timestamp': '2026-11-22T10:00:00Z',
   event: { id },
@@ -23,9 +22,11 @@ function failure(fn: () => unknown): DecodeError {
 }
 
 describe('decodeBatch', () => {
-  it('inflates gzip NDJSON into events, skipping blank lines', () => {
-    const events = decodeBatch(gzipSync(ndjson(event('a'), '', event('b'))), 'gzip', limits);
-    expect(events.map((e) => e.event.id)).toEqual(['a', 'b']);
+  it('decodes NDJSON into events, skipping blank lines, with each line size', () => {
+    const events = decodeBatch(ndjson(event('a'), '', '  ', event('b')), limits);
+    expect(events.map((e) => e.event.event.id)).toEqual(['a', 'b']);
+    expect(events[0]!.bytes).toBe(JSON.stringify(event('a')).length);
+    expect(events.every((e) => e.refusal === undefined)).toBe(true);
   });
 
   it.each([
@@ -45,58 +46,60 @@ describe('decodeBatch', () => {
     [ndjson('[1,2]'), 'line 1: expected a JSON object'],
     [Buffer.from('\n\n'), 'the batch holds no events'],
   ])('refuses a malformed batch with 400 and the line: %#', (body, message) => {
-    const error = failure(() => decodeBatch(body, undefined, limits));
+    const error = failure(() => decodeBatch(body, limits));
     expect(error.status).toBe(400);
     expect(error.message).toContain(message);
   });
 
-  it('answers 400 for a body that is not gzip', () => {
-    const error = failure(() => decodeBatch(Buffer.from('plain text'), 'gzip', limits));
+  it('answers 400, not a crash, for nesting deeper than the limit (100 000 levels)', () => {
+    const deep = `{"@timestamp":"2026-11-22T10:00:00Z","event":{"id":"d"},"kiln":{"kind":"log"},"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const error = failure(() => decodeBatch(Buffer.from(`${JSON.stringify(event('a'))}\n${deep}`), limits));
     expect(error.status).toBe(400);
-    expect(error.message).toMatch(/^the body is not valid gzip/);
+    expect(error.message).toBe('line 2: nested deeper than 8 levels');
+    // Exactly at the limit is fine: the event object, then 7 levels below it.
+    const atLimit = { ...event('ok'), x: [[[[[[[1]]]]]]] };
+    expect(decodeBatch(ndjson(atLimit), limits)).toHaveLength(1);
   });
 
-  it('answers 413 when the batch inflates past the limit or holds too many events', () => {
-    const big = gzipSync(Buffer.alloc(2 * 1024 * 1024, 'a'));
-    expect(failure(() => decodeBatch(big, 'gzip', limits)).status).toBe(413);
+  it('answers 413 when a batch holds too many events', () => {
     const many = ndjson(...Array.from({ length: 101 }, (_, i) => event(`e${i}`)));
-    const error = failure(() => decodeBatch(many, undefined, limits));
+    const error = failure(() => decodeBatch(many, limits));
     expect(error.status).toBe(413);
     expect(error.message).toBe('the batch has more than 100 events; send smaller batches');
   });
-});
 
-describe('stampIdentity', () => {
-  it("overwrites the payload's identity claims with the token's", () => {
-    const claimed = {
-      ...event('a'),
-      cloud: { instance: { id: 'i-someone-else' }, image: { id: 'ami-fake' }, region: 'eu-west-1' },
-      host: { name: 'web-1', image: { id: 'ami-fake' } },
-      kiln: { kind: 'log' as const, bake: { id: 'bake-fake' } },
-    };
-    const stamped = stampIdentity(
-      claimed as never,
-      { instanceId: 'i-real', imageId: 'ami-real', bakeId: 'bake-1' },
-      '2026-11-22T10:00:01Z',
-    );
-    expect(stamped.cloud).toEqual({
-      instance: { id: 'i-real' },
-      image: { id: 'ami-real' },
-      region: 'eu-west-1',
-    });
-    expect(stamped.host).toEqual({ name: 'web-1', image: { id: 'ami-real' } });
-    expect(stamped.kiln).toEqual({ kind: 'log', bake: { id: 'bake-1' } });
-    expect(stamped.event).toEqual({ id: 'a', ingested: '2026-11-22T10:00:01Z' });
+  it('keeps an event over maxEventBytes with its reason and the start of its line, for the dead letter', () => {
+    const big = { ...event('big'), message: 'x'.repeat(10_000) };
+    const [small, large] = decodeBatch(ndjson(event('a'), big), limits);
+    expect(small!.refusal).toBeUndefined();
+    const size = JSON.stringify(big).length;
+    expect(large!.event.event.id).toBe('big');
+    expect(large!.refusal).toBe(`the event is ${size} bytes, more than the collector's maxEventBytes (4096)`);
+    expect(large!.head).toBe(JSON.stringify(big));
   });
 
-  it('drops image and bake claims the token does not vouch for', () => {
-    const claimed = {
-      ...event('a'),
-      cloud: { image: { id: 'ami-fake' } },
-      kiln: { kind: 'log' as const, bake: { id: 'b' } },
-    };
-    const stamped = stampIdentity(claimed as never, { instanceId: 'i-1' }, '2026-11-22T10:00:01Z');
-    expect(stamped.cloud).toEqual({ instance: { id: 'i-1' } });
-    expect(stamped.kiln).toEqual({ kind: 'log' });
+  it('expands dotted keys, so "cloud.instance.id" is the same field as cloud.instance.id', () => {
+    const [decoded] = decodeBatch(
+      ndjson({
+        '@timestamp': '2026-11-22T10:00:00Z',
+        'event.id': 'dot',
+        'kiln.kind': 'drift',
+        'cloud.instance.id': 'i-victim',
+      }),
+      limits,
+    );
+    expect(decoded!.event).toEqual({
+      '@timestamp': '2026-11-22T10:00:00Z',
+      event: { id: 'dot' },
+      kiln: { kind: 'drift' },
+      cloud: { instance: { id: 'i-victim' } },
+    });
+  });
+
+  it('refuses (to the dead letter) an event whose dotted keys conflict with its other keys', () => {
+    const [decoded] = decodeBatch(ndjson({ ...event('c'), host: 'web', 'host.name': 'db' }), limits);
+    expect(decoded!.refusal).toBe(
+      'the event\'s field names conflict: "host.name" conflicts with the value at "host"',
+    );
   });
 });

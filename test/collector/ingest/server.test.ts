@@ -1,6 +1,7 @@
 /**
- * The collector API against the real Elasticsearch: enrollment, batches, identity stamping,
- * and each error answer (401, 400 with line, 413, 503 with Retry-After).
+ * The collector API against the real Elasticsearch: enrollment by token (bound, single-use,
+ * fleet-wide), one holder per instance id, batches, identity stamping, and each error answer
+ * (401, 403, 409, 400 with line, 405, 413, 415, 503 with Retry-After).
  */
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { TokenStore } from '../../../collector/tokens/token-store.ts';
 import { createEsClient } from '../../../lib/es.ts';
 import { freePort } from '../../../lib/local-es/index.ts';
 import { silentLogger } from '../../../lib/log.ts';
-import type { BatchResult } from '../../../lib/wire.ts';
+import type { BatchResult, EnrollResponse } from '../../../lib/wire.ts';
 import { countDocs, dropPrefix, testEsClient, uniqueNames } from '../../support/es.ts';
 
 const client = testEsClient();
@@ -19,9 +20,9 @@ const names = uniqueNames('ingest');
 const tokens = new TokenStore(client, names);
 let server: CollectorServer;
 let url: string;
-let enrollmentToken: string;
 
-const day = '2026-11-22';
+// Today: a @timestamp outside the accepted window (7 days back) would be routed to today anyway.
+const day = new Date().toISOString().slice(0, 10);
 function logEvent(id: string, extra: Record<string, unknown> = {}) {
   return {
     '@timestamp': `${day}T10:00:00.000Z`,
@@ -32,22 +33,36 @@ function logEvent(id: string, extra: Record<string, unknown> = {}) {
   };
 }
 
-async function enroll(instanceId: string, imageId = 'ami-0123'): Promise<string> {
-  const res = await fetch(`${url}/v1/enroll`, {
+const secretOf = (instanceId: string) => `kiln_sec_${instanceId.padEnd(40, 'x')}`;
+
+function postEnroll(body: unknown): Promise<Response> {
+  return fetch(`${url}/v1/enroll`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      enrollmentToken,
-      instance: { id: instanceId, imageId, hostname: `${instanceId}.internal` },
-    }),
+    body: JSON.stringify(body),
+  });
+}
+
+/** Enrolls `instanceId` with a token bound to it; returns the instance token. */
+async function enroll(instanceId: string, imageId = 'ami-0123'): Promise<string> {
+  const { token } = await tokens.createEnrollmentToken({ scope: 'bound', instanceIds: [instanceId] });
+  const res = await postEnroll({
+    enrollmentToken: token,
+    enrollmentSecret: secretOf(instanceId),
+    instance: { id: instanceId, imageId, hostname: `${instanceId}.internal` },
   });
   expect(res.status).toBe(200);
-  const body = (await res.json()) as { instanceToken: string; instanceId: string };
-  expect(body.instanceId).toBe(instanceId);
+  const body = (await res.json()) as EnrollResponse;
+  expect(body).toMatchObject({ instanceId, method: 'bound-token', holder: 'first' });
   return body.instanceToken;
 }
 
-async function send(token: string, events: unknown[], gzip = true): Promise<Response> {
+async function send(
+  token: string,
+  events: unknown[],
+  gzip = true,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   const body = Buffer.from(events.map((e) => JSON.stringify(e)).join('\n'));
   return fetch(`${url}/v1/batches`, {
     method: 'POST',
@@ -55,6 +70,7 @@ async function send(token: string, events: unknown[], gzip = true): Promise<Resp
       authorization: `Bearer ${token}`,
       'content-type': 'application/x-ndjson',
       ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+      ...headers,
     },
     body: gzip ? gzipSync(body) : body,
   });
@@ -68,10 +84,11 @@ beforeAll(async () => {
     log: silentLogger,
     port: 0,
     tokenCacheTtlMs: 0,
-    maxBodyBytes: 256 * 1024,
+    limits: { maxBodyBytes: 256 * 1024 },
+    // Every refusal counts against the address; this file makes many on purpose.
+    enrollment: { failedAttempts: { burst: 1000, perMinute: 1000 } },
   });
   url = await server.start();
-  enrollmentToken = (await tokens.createEnrollmentToken({ description: 'test' })).token;
 });
 
 afterAll(async () => {
@@ -81,40 +98,159 @@ afterAll(async () => {
 });
 
 describe('POST /v1/enroll', () => {
-  it('refuses an unknown, revoked or expired enrollment token with 401', async () => {
+  it('refuses an unknown, revoked or expired enrollment token with 401 and the reason', async () => {
     const post = (token: string) =>
-      fetch(`${url}/v1/enroll`, {
-        method: 'POST',
-        body: JSON.stringify({ enrollmentToken: token, instance: { id: 'i-x' } }),
-      });
+      postEnroll({ enrollmentToken: token, enrollmentSecret: secretOf('i-x'), instance: { id: 'i-x' } });
     expect((await post('kiln_enr_nope')).status).toBe(401);
-    const revoked = await tokens.createEnrollmentToken();
+    const revoked = await tokens.createEnrollmentToken({ scope: 'fleet' });
     await tokens.revoke(revoked.token);
     const res = await post(revoked.token);
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({
-      error: { code: 'unauthorized', reason: 'the enrollment token was revoked' },
+      error: { code: 'bad_token', reason: 'the enrollment token was revoked' },
     });
     const expiring = new TokenStore(client, names, () => Date.now() - 10_000);
-    const expired = await expiring.createEnrollmentToken({ ttlMs: 1000 });
+    const expired = await expiring.createEnrollmentToken({ scope: 'fleet', ttlMs: 1000 });
     expect((await post(expired.token)).status).toBe(401);
   });
 
-  it('answers 400 for a body without an instance id', async () => {
-    const res = await fetch(`${url}/v1/enroll`, {
-      method: 'POST',
-      body: JSON.stringify({ enrollmentToken }),
+  it('answers 400 naming the field of a malformed request', async () => {
+    const res = await postEnroll({
+      enrollmentToken: 'kiln_enr_x',
+      enrollmentSecret: 'short',
+      instance: { id: 'i-1' },
     });
     expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: { code: 'bad_request', reason: 'enrollmentSecret: a secret of at least 32 characters' },
+    });
+    const nothing = await postEnroll({ enrollmentSecret: secretOf('i-1') });
+    expect(((await nothing.json()) as { error: { reason: string } }).error.reason).toBe(
+      'expected an attestation, or an enrollmentToken and instance.id',
+    );
   });
 
-  it('stores tokens only hashed', async () => {
+  it('refuses a token bound to other instances with 403', async () => {
+    const { token } = await tokens.createEnrollmentToken({ scope: 'bound', instanceIds: ['i-a1', 'i-a2'] });
+    const res = await postEnroll({
+      enrollmentToken: token,
+      enrollmentSecret: secretOf('i-b'),
+      instance: { id: 'i-b' },
+    });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({
+      error: { code: 'token_not_for_instance', reason: 'the enrollment token is not bound to instance i-b' },
+    });
+    const ok = await postEnroll({
+      enrollmentToken: token,
+      enrollmentSecret: secretOf('i-a2'),
+      instance: { id: 'i-a2' },
+    });
+    expect(ok.status).toBe(200);
+  });
+
+  it('uses a single-use token once, and lets its holder renew with its secret', async () => {
+    const { token } = await tokens.createEnrollmentToken({
+      scope: 'bound',
+      instanceIds: ['i-su', 'i-su2'],
+      singleUse: true,
+    });
+    const first = await postEnroll({
+      enrollmentToken: token,
+      enrollmentSecret: secretOf('i-su'),
+      instance: { id: 'i-su' },
+    });
+    expect(first.status).toBe(200);
+    const other = await postEnroll({
+      enrollmentToken: token,
+      enrollmentSecret: secretOf('i-su2'),
+      instance: { id: 'i-su2' },
+    });
+    expect(other.status).toBe(403);
+    expect(((await other.json()) as { error: { reason: string } }).error.reason).toBe(
+      'the single-use enrollment token was already used',
+    );
+    const renewal = await postEnroll({
+      enrollmentToken: token,
+      enrollmentSecret: secretOf('i-su'),
+      instance: { id: 'i-su' },
+    });
+    expect(await renewal.json()).toMatchObject({ holder: 'renewed', method: 'bound-token' });
+    const secretOnly = await postEnroll({ enrollmentSecret: secretOf('i-su'), instance: { id: 'i-su' } });
+    expect(await secretOnly.json()).toMatchObject({ holder: 'renewed' });
+  });
+
+  it('gives one instance id one holder: a second claimant is refused with 409, and renewal revokes the old token', async () => {
+    const fleet = await tokens.createEnrollmentToken({ scope: 'fleet' });
+    const claim = (secret: string) =>
+      postEnroll({
+        enrollmentToken: fleet.token,
+        enrollmentSecret: secret,
+        instance: { id: 'i-held', imageId: 'ami-real' },
+      });
+    const first = (await (await claim(secretOf('owner'))).json()) as EnrollResponse;
+    expect(first).toMatchObject({ instanceId: 'i-held', method: 'fleet-token', holder: 'first' });
+    const thief = await claim(secretOf('thief'));
+    expect(thief.status).toBe(409);
+    expect(((await thief.json()) as { error: { code: string } }).error.code).toBe('claimed_by_other');
+    const again = (await (await claim(secretOf('owner'))).json()) as EnrollResponse;
+    expect(again.holder).toBe('renewed');
+    expect((await send(first.instanceToken, [logEvent('old')])).status).toBe(401);
+    expect((await send(again.instanceToken, [logEvent('new')])).status).toBe(200);
+  });
+
+  it('refuses fleet-wide tokens when the collector turns them off', async () => {
+    const strict = new CollectorServer({
+      client,
+      names,
+      log: silentLogger,
+      port: 0,
+      enrollment: { allowFleetTokens: false },
+    });
+    const strictUrl = await strict.start();
+    try {
+      const fleet = await tokens.createEnrollmentToken({ scope: 'fleet' });
+      const res = await fetch(`${strictUrl}/v1/enroll`, {
+        method: 'POST',
+        body: JSON.stringify({
+          enrollmentToken: fleet.token,
+          enrollmentSecret: secretOf('i-f'),
+          instance: { id: 'i-f' },
+        }),
+      });
+      expect(res.status).toBe(403);
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  it('revoking an enrollment token revokes the instance tokens minted from it, and lists them', async () => {
+    const { token, info } = await tokens.createEnrollmentToken({ scope: 'fleet' });
+    const minted: string[] = [];
+    for (const id of ['i-m1', 'i-m2']) {
+      const res = await postEnroll({
+        enrollmentToken: token,
+        enrollmentSecret: secretOf(id),
+        instance: { id },
+      });
+      minted.push(((await res.json()) as EnrollResponse).instanceToken);
+    }
+    expect(
+      (await tokens.listInstanceTokens({ enrollmentId: info.id })).map((t) => t.instanceId).sort(),
+    ).toEqual(['i-m1', 'i-m2']);
+    expect(await tokens.revoke(info.id)).toEqual({ kind: 'enrollment', instanceTokens: 2 });
+    for (const t of minted) expect((await send(t, [logEvent('after-revoke')])).status).toBe(401);
+    const renew = await postEnroll({ enrollmentSecret: secretOf('i-m1'), instance: { id: 'i-m1' } });
+    expect(renew.status).toBe(409);
+  });
+
+  it('stores tokens and secrets only hashed', async () => {
     const instanceToken = await enroll('i-hash');
     await client.indices.refresh({ index: names.state('tokens') });
-    const all = await client.search({ index: names.state('tokens'), size: 100 });
+    const all = await client.search({ index: names.state('tokens'), size: 1000 });
     const text = JSON.stringify(all.hits.hits);
     expect(text).not.toContain(instanceToken);
-    expect(text).not.toContain(enrollmentToken);
+    expect(text).not.toContain(secretOf('i-hash'));
   });
 });
 
@@ -149,7 +285,7 @@ describe('POST /v1/batches', () => {
       id: storedIdOf('i-002', 'claim'),
     });
     expect(doc._source!.cloud).toEqual({ instance: { id: 'i-002' }, image: { id: 'ami-real' } });
-    expect(doc._source!.host).toEqual({ name: 'web-2', image: { id: 'ami-real' } });
+    expect(doc._source!.host).toEqual({ name: 'i-002.internal', image: { id: 'ami-real' } });
     expect(Date.parse(doc._source!.event.ingested)).toBeGreaterThan(Date.now() - 60_000);
     expect(
       await countDocs(client, names.pattern('logs'), { term: { 'cloud.instance.id': 'i-victim' } }),
@@ -235,11 +371,30 @@ describe('POST /v1/batches', () => {
   });
 });
 
-describe('health', () => {
-  it('answers /healthz and /readyz', async () => {
+describe('health and methods', () => {
+  it('answers /healthz and /readyz to GET only, the API to POST only', async () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ status: 'ready' });
+    for (const method of ['POST', 'PUT', 'DELETE']) {
+      const res = await fetch(`${url}/healthz`, { method });
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('GET, HEAD');
+    }
+    expect((await fetch(`${url}/healthz`, { method: 'HEAD' })).status).toBe(200);
     expect((await fetch(`${url}/v1/batches`)).status).toBe(405);
+    expect((await fetch(`${url}/v1/enroll`, { method: 'PUT' })).status).toBe(405);
     expect((await fetch(`${url}/nope`)).status).toBe(404);
+  });
+
+  it('answers 415 to a Content-Encoding it does not speak, storing nothing', async () => {
+    const token = await enroll('i-enc');
+    for (const encoding of ['br', 'deflate', 'gzip, br']) {
+      const res = await send(token, [logEvent(`enc-${encoding}`)], false, { 'content-encoding': encoding });
+      expect(res.status).toBe(415);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unsupported_encoding');
+    }
+    expect(await countDocs(client, names.pattern('logs'), { term: { 'cloud.instance.id': 'i-enc' } })).toBe(
+      0,
+    );
   });
 });

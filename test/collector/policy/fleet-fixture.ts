@@ -21,7 +21,7 @@ export interface InstanceSpec {
   image?: string;
 }
 
-/** A registry document as the registry updater writes it, at `nowMs`. */
+/** A registry document as the registry updater writes it for an attested EC2 instance, at `nowMs`. */
 export function registryDoc(spec: InstanceSpec, nowMs = baseMs): RegistryDocument {
   const iso = (ms: number) => new Date(ms).toISOString();
   return {
@@ -36,6 +36,8 @@ export function registryDoc(spec: InstanceSpec, nowMs = baseMs): RegistryDocumen
     kiln: {
       kind: 'registry',
       launch_time: iso(nowMs - spec.ageMs),
+      provenance: { launch_time: 'attested', image_id: 'attested' },
+      enrollment: { method: 'aws-iid', trust: 'attested', enrolled_at: iso(nowMs - spec.ageMs) },
       first_seen: iso(nowMs - spec.ageMs),
       last_seen: iso(nowMs - (spec.silentForMs ?? 10_000)),
       status: spec.status ?? 'running',

@@ -2,10 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { fleetRows, parseStatuses } from '../../../bin/commands/fleet.ts';
 import { applyEvents, newRegistryDocument } from '../../../collector/registry/apply.ts';
-import type { InstanceStatus, RegistryDocument } from '../../../lib/fleet.ts';
+import { ageStartOf, type InstanceStatus, type RegistryDocument } from '../../../lib/fleet.ts';
 import type { WireEvent } from '../../../lib/wire.ts';
+import { attestedIdentity, testIdentity } from '../../support/identity.ts';
 
-const id = { instanceId: 'i-1', imageId: 'ami-1' };
+const id = testIdentity({ instanceId: 'i-1', imageId: 'ami-1', enrolledAt: '2026-05-01T07:00:00.000Z' });
 const t = (s: number) => new Date(Date.UTC(2026, 4, 1, 8) + s * 1000).toISOString();
 const heartbeat = (s: number): WireEvent => ({
   '@timestamp': t(s),
@@ -63,9 +64,103 @@ describe('applyEvents status transitions', () => {
   });
 
   it('keeps last_seen at the newest event, whatever the order, and first_seen at the oldest', () => {
-    const doc = applyEvents(undefined, id, [heartbeat(30), heartbeat(10), heartbeat(20)], 0);
+    const doc = applyEvents(undefined, id, [heartbeat(30), heartbeat(10), heartbeat(20)], Date.parse(t(60)));
     expect(doc.kiln.first_seen).toBe(t(10));
     expect(doc.kiln.last_seen).toBe(t(30));
+  });
+
+  it('never records a time after now, whatever the instance claims', () => {
+    const doc = applyEvents(undefined, id, [heartbeat(10_000)], Date.parse(t(60)));
+    expect(doc.kiln.first_seen).toBe(t(60));
+    expect(doc.kiln.last_seen).toBe(t(60));
+  });
+});
+
+const facts = (s: number, kiln: Record<string, unknown>): WireEvent => ({
+  '@timestamp': t(s),
+  event: { id: `facts-${s}` },
+  kiln: { kind: 'facts', ...kiln },
+});
+
+describe('attested and claimed facts', () => {
+  it('takes identity from the token and marks where each fact came from', () => {
+    const attested = attestedIdentity({
+      instanceId: 'i-0abc',
+      hostname: 'ip-10-0-0-1',
+      provenance: { ...attestedIdentity({ instanceId: 'x' }).provenance, host_name: 'claimed' },
+    });
+    const doc = applyEvents(
+      undefined,
+      attested,
+      [
+        facts(1, {
+          boot_time: t(-60),
+          launch_time: '2030-01-01T00:00:00.000Z',
+          facts: { claimed: { launch_time: t(-30) } },
+        }),
+      ],
+      Date.parse(t(60)),
+    );
+    expect(doc.cloud).toEqual({
+      instance: { id: 'i-0abc' },
+      provider: 'aws',
+      image: { id: 'ami-0a1b2c3d' },
+      account: { id: '123456789012' },
+      region: 'eu-west-1',
+      availability_zone: 'eu-west-1a',
+      machine: { type: 't3.micro' },
+    });
+    expect(doc.kiln.launch_time).toBe('2026-01-01T00:00:00.000Z');
+    expect(doc.kiln.provenance).toEqual({
+      image_id: 'attested',
+      account_id: 'attested',
+      region: 'attested',
+      availability_zone: 'attested',
+      instance_type: 'attested',
+      launch_time: 'attested',
+      host_name: 'claimed',
+      boot_time: 'claimed',
+    });
+    expect(doc.kiln.enrollment).toEqual({
+      method: 'aws-iid',
+      trust: 'attested',
+      enrolled_at: '2026-01-01T00:00:00.000Z',
+      agent_id: 'agt_i-0abc',
+    });
+    expect(ageStartOf(doc)).toEqual({ at: '2026-01-01T00:00:00.000Z', provenance: 'attested' });
+  });
+
+  it('lets a claim fill a fact nothing vouches for, marked claimed, but never make the instance younger than its first contact', () => {
+    const doc = applyEvents(
+      undefined,
+      id,
+      [facts(1, { facts: { claimed: { launch_time: '2026-05-01T08:30:00.000Z', region: 'eu-west-1' } } })],
+      Date.parse(t(3600)),
+    );
+    expect(doc.kiln.launch_time).toBe('2026-05-01T08:30:00.000Z');
+    expect(doc.cloud.region).toBe('eu-west-1');
+    expect(doc.kiln.provenance).toMatchObject({ launch_time: 'claimed', region: 'claimed' });
+    // Enrolled at 07:00, first event at 08:00:01, claimed launch 08:30: the age starts at enrollment.
+    expect(ageStartOf(doc)).toEqual({ at: '2026-05-01T07:00:00.000Z', provenance: 'collector' });
+    const older = applyEvents(
+      doc,
+      id,
+      [facts(2, { facts: { claimed: { launch_time: '2026-04-01T00:00:00.000Z' } } })],
+      Date.parse(t(3600)),
+    );
+    expect(ageStartOf(older)).toEqual({ at: '2026-04-01T00:00:00.000Z', provenance: 'claimed' });
+  });
+
+  it('does not let a claimed launch time replace an attested one', () => {
+    const attested = attestedIdentity({ instanceId: 'i-0abc' });
+    const doc = applyEvents(
+      undefined,
+      attested,
+      [facts(1, { facts: { claimed: { launch_time: t(0) } } })],
+      Date.parse(t(60)),
+    );
+    expect(doc.kiln.launch_time).toBe('2026-01-01T00:00:00.000Z');
+    expect(doc.kiln.provenance?.launch_time).toBe('attested');
   });
 });
 
@@ -77,8 +172,18 @@ describe('kiln fleet rows', () => {
     doc.kiln.launch_time = t(-3600);
     doc.kiln.last_seen = t(100);
     doc.kiln.drift = { state: 'drifted', count: 2 };
+    doc.kiln.provenance = { launch_time: 'attested' };
+    doc.kiln.enrollment = { method: 'aws-iid', trust: 'attested', enrolled_at: t(0) };
     expect(fleetRows([doc], Date.parse(t(112)))).toEqual([
-      ['i-1', 'ami-1 (web:7)', '1h1m', 'drifted (2)', 'running', '12s ago'],
+      ['i-1', 'ami-1 (web:7)', '1h1m', 'drifted (2)', 'running', 'attested', '12s ago'],
+    ]);
+    doc.kiln.provenance = { launch_time: 'claimed' };
+    doc.kiln.enrollment = { method: 'fleet-token', trust: 'tofu', enrolled_at: t(0) };
+    expect(fleetRows([doc], Date.parse(t(112)))[0]!.slice(2, 6)).toEqual([
+      '1h1m (claimed)',
+      'drifted (2)',
+      'running',
+      'tofu',
     ]);
   });
 

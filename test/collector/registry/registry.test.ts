@@ -8,6 +8,7 @@ import { buildDriftEvent } from '../../../agent/drift/event.ts';
 import { buildFactsEvent, type CollectedFacts } from '../../../agent/facts/document.ts';
 import { buildHeartbeatEvent } from '../../../agent/heartbeat.ts';
 import type { AgentIdentity } from '../../../agent/pipeline/source.ts';
+import { stampIdentity } from '../../../collector/ingest/stamp.ts';
 import {
   applyEventsToRegistry,
   listInstances,
@@ -20,6 +21,7 @@ import type { RegistryDocument } from '../../../lib/fleet.ts';
 import type { IndexNames } from '../../../lib/indices.ts';
 import type { WireEvent } from '../../../lib/wire.ts';
 import { countDocs, dropPrefix, testEsClient, uniqueNames } from '../../support/es.ts';
+import { attestedIdentity, testIdentity } from '../../support/identity.ts';
 
 const boot = Date.UTC(2026, 4, 1, 8, 0, 0);
 const identity: AgentIdentity = {
@@ -29,12 +31,25 @@ const identity: AgentIdentity = {
   imageId: 'ami-0123456789abcdef0',
   bakeId: 'bake-42',
 };
-const collectorIdentity = {
+/** What the collector attested at enrollment (the signed document, the bakes index). */
+const collectorIdentity = attestedIdentity({
   instanceId: identity.instanceId,
   imageId: 'ami-0123456789abcdef0',
   bakeId: 'bake-42',
   hostname: 'ip-10-0-1-17',
-};
+  availabilityZone: 'eu-west-1b',
+  instanceType: 't3.small',
+  launchTime: new Date(boot - 20_000).toISOString(),
+  enrolledAt: new Date(boot + 10_000).toISOString(),
+  provenance: {
+    ...attestedIdentity({ instanceId: 'x' }).provenance,
+    bake_id: 'collector',
+    host_name: 'claimed',
+  },
+});
+/** As the ingest stores them: stamped with the token's identity. */
+const stamped = (events: WireEvent[]) =>
+  events.map((e) => stampIdentity(e, collectorIdentity, new Date(boot + 900_000).toISOString()));
 
 function facts(): CollectedFacts {
   return {
@@ -132,7 +147,7 @@ describe('fleet registry on the real Elasticsearch', () => {
         boot + 900_000,
       ),
     ];
-    const events = [factsEvent, ...drift];
+    const events = stamped([factsEvent, ...drift]);
     const report = await writer.write(toItems(names, events));
     expect(report.stored).toHaveLength(3);
     expect(report.deadLettered).toEqual([]);
@@ -147,7 +162,7 @@ describe('fleet registry on the real Elasticsearch', () => {
 
     await applyEventsToRegistry(client, names, collectorIdentity, events, boot + 900_500);
     // A batch the agent sent again changes nothing: the drift count stays 2.
-    await applyEventsToRegistry(client, names, collectorIdentity, drift, boot + 901_000);
+    await applyEventsToRegistry(client, names, collectorIdentity, stamped(drift), boot + 901_000);
 
     const doc = await registryDoc(names, identity.instanceId);
     expect(doc.cloud).toEqual({
@@ -175,6 +190,24 @@ describe('fleet registry on the real Elasticsearch', () => {
       image: { name: 'web', version: '2026.05.01' },
       launch_time: '2026-05-01T07:59:40.000Z',
       boot_time: '2026-05-01T08:00:00.000Z',
+      enrollment: {
+        method: 'aws-iid',
+        trust: 'attested',
+        enrolled_at: '2026-05-01T08:00:10.000Z',
+        agent_id: 'agt_i-0a1b2c3d4e5f60718',
+      },
+      provenance: {
+        image_id: 'attested',
+        account_id: 'attested',
+        region: 'attested',
+        availability_zone: 'attested',
+        instance_type: 'attested',
+        launch_time: 'attested',
+        bake_id: 'collector',
+        host_name: 'claimed',
+        autoscaling_group: 'claimed',
+        boot_time: 'claimed',
+      },
       first_seen: '2026-05-01T08:00:30.000Z',
       last_seen: '2026-05-01T08:15:00.000Z',
       status: 'running',
@@ -196,8 +229,8 @@ describe('fleet registry on the real Elasticsearch', () => {
   });
 
   it('marks a running instance silent after missed heartbeats, and a heartbeat revives it', async () => {
-    const quiet = { instanceId: 'i-quiet', imageId: 'ami-1' };
-    const lively = { instanceId: 'i-lively', imageId: 'ami-1' };
+    const quiet = testIdentity({ instanceId: 'i-quiet', imageId: 'ami-1' });
+    const lively = testIdentity({ instanceId: 'i-lively', imageId: 'ami-1' });
     const beat = (id: string, at: number) =>
       buildHeartbeatEvent({ instanceId: id, hostname: id, bootId: 'b' }, at, 100);
     await applyEventsToRegistry(client, names, quiet, [beat('i-quiet', boot)], boot);
@@ -240,14 +273,14 @@ describe('fleet registry on the real Elasticsearch', () => {
     await applyEventsToRegistry(
       client,
       names,
-      { instanceId: 'i-clean' },
+      testIdentity({ instanceId: 'i-clean' }),
       [shutdown('i-clean', true, boot)],
       boot,
     );
     await applyEventsToRegistry(
       client,
       names,
-      { instanceId: 'i-cut' },
+      testIdentity({ instanceId: 'i-cut' }),
       [shutdown('i-cut', false, boot)],
       boot,
     );
@@ -277,7 +310,13 @@ describe('fleet registry on the real Elasticsearch', () => {
           (async () => {
             for (let i = 0; i < 20; i++) {
               const n = k * 100 + i;
-              await applyEventsToRegistry(c, names, { instanceId: id }, [driftAt(n)], boot + n * 1000);
+              await applyEventsToRegistry(
+                c,
+                names,
+                testIdentity({ instanceId: id }),
+                [driftAt(n)],
+                boot + n * 1000,
+              );
             }
           })(),
         ),

@@ -9,11 +9,14 @@ import { updateRegistryDocument } from '../../../collector/registry/store.ts';
 import { setupStorage } from '../../../collector/storage/setup.ts';
 import type { RegistryDocument } from '../../../lib/fleet.ts';
 import { dropPrefix, testEsClient, uniqueNames } from '../../support/es.ts';
+import { testIdentity } from '../../support/identity.ts';
 
 /** Adds one to the drift count (a stand-in for any change a collector makes). */
 function bump(id: string) {
   return (doc: RegistryDocument | undefined): RegistryDocument => {
-    const next = structuredClone(doc ?? newRegistryDocument({ instanceId: id }, '2026-05-01T08:00:00.000Z'));
+    const next = structuredClone(
+      doc ?? newRegistryDocument(testIdentity({ instanceId: id }), '2026-05-01T08:00:00.000Z'),
+    );
     next.kiln.drift.count += 1;
     return next;
   };

@@ -14,9 +14,9 @@ afterAll(async () => {
 describe('setupStorage against the real Elasticsearch', () => {
   it('installs every template, then a second run changes nothing', async () => {
     const first = await setupStorage(client, names);
-    expect(first.map((o) => o.action)).toEqual(Array(9).fill('created'));
+    expect(first.map((o) => o.action)).toEqual(Array(10).fill('created'));
     const second = await setupStorage(client, names);
-    expect(second.map((o) => o.action)).toEqual(Array(9).fill('unchanged'));
+    expect(second.map((o) => o.action)).toEqual(Array(10).fill('unchanged'));
     const exists = await client.indices.exists({
       index: [names.state('registry'), names.state('bakes'), names.state('tokens')],
     });

@@ -1,0 +1,116 @@
+/**
+ * Receiving a batch body within bounds: the wire bytes and the inflated bytes are both counted
+ * against the shared byte budget as they arrive (so no batch, however it is compressed, holds
+ * more than the budget allows), each against its own per-batch cap, and gzip is inflated as a
+ * stream on the thread pool, stopping at the cap instead of allocating what a bomb asks for.
+ */
+import type { IncomingMessage } from 'node:http';
+import { createGunzip } from 'node:zlib';
+import type { ByteBudget } from './rate-limit.ts';
+
+/** Why a body was refused; `status` is the answer (413 too large, 415 encoding, 400 bad gzip, 503 budget). */
+export class ReceiveError extends Error {
+  override readonly name = 'ReceiveError';
+  readonly status: 400 | 413 | 415 | 503;
+  constructor(status: 400 | 413 | 415 | 503, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** The encodings a batch may have (https://www.rfc-editor.org/rfc/rfc9110#name-content-encoding). */
+export function encodingOf(header: string | undefined): 'identity' | 'gzip' | undefined {
+  const value = (header ?? '').trim().toLowerCase();
+  if (value === '' || value === 'identity') return 'identity';
+  if (value === 'gzip' || value === 'x-gzip') return 'gzip';
+  return undefined;
+}
+
+/** A reservation on the byte budget that grows chunk by chunk and is released once. */
+export class Reservation {
+  readonly #budget: ByteBudget;
+  #bytes = 0;
+
+  constructor(budget: ByteBudget) {
+    this.#budget = budget;
+  }
+
+  /** Reserves `bytes` more; throws 503 when the collector holds all it may. */
+  add(bytes: number): void {
+    if (!this.#budget.reserve(bytes)) {
+      throw new ReceiveError(503, 'the collector is holding as many batch bytes as it may; retry later');
+    }
+    this.#bytes += bytes;
+  }
+
+  /** Bytes held now. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Gives everything back. Idempotent. */
+  release(): void {
+    this.#budget.release(this.#bytes);
+    this.#bytes = 0;
+  }
+}
+
+/** Reads the body, failing at `maxBytes`, reserving as it goes. */
+export async function readBoundedBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  reservation: Reservation,
+): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBytes)
+    throw new ReceiveError(413, `the body (${declared} bytes) is larger than ${maxBytes} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > maxBytes) throw new ReceiveError(413, `the body is larger than ${maxBytes} bytes`);
+    reservation.add(buffer.length);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/** Inflates a gzip body, failing at `maxBytes` of output, reserving as it goes. */
+export function inflateBounded(body: Buffer, maxBytes: number, reservation: Reservation): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const gunzip = createGunzip();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    const fail = (error: ReceiveError) => {
+      if (failed) return;
+      failed = true;
+      gunzip.destroy();
+      reject(error);
+    };
+    gunzip.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        fail(
+          new ReceiveError(413, `the batch inflates to more than ${maxBytes} bytes; send smaller batches`),
+        );
+        return;
+      }
+      try {
+        reservation.add(chunk.length);
+      } catch (error) {
+        fail(error as ReceiveError);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    gunzip.on('error', (error) =>
+      fail(new ReceiveError(400, `the body is not valid gzip: ${error.message}`)),
+    );
+    gunzip.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks, size));
+    });
+    gunzip.end(body);
+  });
+}

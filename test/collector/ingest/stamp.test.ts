@@ -1,0 +1,147 @@
+/** Stamping: the collector's namespaces overwritten from the token's identity, claims kept apart, routing. */
+import { describe, expect, it } from 'vitest';
+import { routeEvent, stampIdentity, toBulkItems } from '../../../collector/ingest/stamp.ts';
+import { indexNames } from '../../../lib/indices.ts';
+import type { WireEvent } from '../../../lib/wire.ts';
+import { attestedIdentity, testIdentity } from '../../support/identity.ts';
+
+const at = '2026-11-22T10:00:00.000Z';
+const ingested = '2026-11-22T10:00:01.000Z';
+const event = (extra: Record<string, unknown> = {}): WireEvent =>
+  ({ '@timestamp': at, event: { id: 'e1' }, kiln: { kind: 'log' }, message: 'm', ...extra }) as WireEvent;
+
+describe('stampIdentity', () => {
+  it("overwrites every collector-owned field the payload claims with the token's identity", () => {
+    const stamped = stampIdentity(
+      event({
+        cloud: {
+          instance: { id: 'i-victim' },
+          image: { id: 'ami-evil' },
+          account: { id: '999999999999' },
+          region: 'xx',
+        },
+        host: { id: 'machine-x', name: 'victim-host', image: { id: 'ami-evil' }, os: { name: 'Debian' } },
+        agent: { id: 'i-victim', version: '0.1.0', type: 'kiln-agent' },
+        kiln: {
+          kind: 'log',
+          bake: { id: 'bake-evil' },
+          launch_time: '2000-01-01T00:00:00Z',
+          log: { fingerprint: 'f' },
+        },
+        event: { id: 'e1', ingested: '1999-01-01T00:00:00Z', dataset: 'app' },
+      }),
+      testIdentity({
+        instanceId: 'i-real',
+        imageId: 'ami-real',
+        bakeId: 'bake-1',
+        hostname: 'real-host',
+        agentId: 'agt_1',
+      }),
+      ingested,
+    );
+    expect(stamped.cloud).toEqual({ instance: { id: 'i-real' }, image: { id: 'ami-real' } });
+    expect(stamped.host).toEqual({ name: 'real-host', image: { id: 'ami-real' }, os: { name: 'Debian' } });
+    expect(stamped.agent).toEqual({ id: 'agt_1', version: '0.1.0', type: 'kiln-agent' });
+    expect(stamped.kiln).toEqual({ kind: 'log', bake: { id: 'bake-1' }, log: { fingerprint: 'f' } });
+    expect(stamped.event).toEqual({ id: 'e1', ingested, dataset: 'app' });
+  });
+
+  it('drops image, bake and host name claims the token does not vouch for', () => {
+    const stamped = stampIdentity(
+      event({
+        cloud: { image: { id: 'ami-fake' } },
+        host: { name: 'x' },
+        kiln: { kind: 'log', bake: { id: 'b' } },
+      }),
+      testIdentity({ instanceId: 'i-1' }),
+      ingested,
+    );
+    expect(stamped.cloud).toEqual({ instance: { id: 'i-1' } });
+    expect(stamped.host).toEqual({});
+    expect(stamped.kiln).toEqual({ kind: 'log' });
+  });
+
+  it('keeps only the kind’s own kiln fields: a log cannot carry drift or completeness', () => {
+    const stamped = stampIdentity(
+      event({
+        kiln: {
+          kind: 'log',
+          drift: { path: '/etc/shadow' },
+          completeness: { complete: false },
+          log: { lines: 2 },
+        },
+      }),
+      testIdentity({ instanceId: 'i-1' }),
+      ingested,
+    );
+    expect(stamped.kiln).toEqual({ kind: 'log', log: { lines: 2 } });
+    const drift = stampIdentity(
+      event({ kiln: { kind: 'drift', drift: { path: '/etc/x' }, log: { lines: 1 }, status: 'terminated' } }),
+      testIdentity({ instanceId: 'i-1' }),
+      ingested,
+    );
+    expect(drift.kiln).toEqual({ kind: 'drift', drift: { path: '/etc/x' } });
+  });
+
+  it('stamps attested cloud facts on facts events and keeps what the instance claimed beyond them apart', () => {
+    const stamped = stampIdentity(
+      {
+        '@timestamp': at,
+        event: { id: 'f1' },
+        cloud: {
+          provider: 'aws',
+          region: 'us-east-1',
+          account: { id: '123456789012' },
+          machine: { type: 't3.micro' },
+        },
+        kiln: {
+          kind: 'facts',
+          launch_time: '2030-01-01T00:00:00.000Z',
+          boot_time: '2026-11-22T09:00:00.000Z',
+          facts: { baked: true, claimed: { region: 'planted' } },
+        },
+      } as WireEvent,
+      attestedIdentity({ instanceId: 'i-0abc' }),
+      ingested,
+    );
+    expect(stamped.cloud).toEqual({
+      instance: { id: 'i-0abc' },
+      provider: 'aws',
+      image: { id: 'ami-0a1b2c3d' },
+      account: { id: '123456789012' },
+      region: 'eu-west-1',
+      availability_zone: 'eu-west-1a',
+      machine: { type: 't3.micro' },
+    });
+    expect(stamped.kiln).toEqual({
+      kind: 'facts',
+      boot_time: '2026-11-22T09:00:00.000Z',
+      launch_time: '2026-01-01T00:00:00.000Z',
+      facts: { baked: true, claimed: { region: 'us-east-1', launch_time: '2030-01-01T00:00:00.000Z' } },
+    });
+  });
+});
+
+describe('routing', () => {
+  const names = indexNames('kiln');
+  const window = { maxPastMs: 7 * 86_400_000, maxFutureMs: 86_400_000 };
+  const now = Date.parse('2026-11-22T12:00:00Z');
+
+  it.each([
+    ['2026-11-22T10:00:00Z', 'kiln-logs-2026.11.22', false],
+    ['2026-11-16T00:00:00Z', 'kiln-logs-2026.11.16', false],
+    ['2026-11-23T11:59:59Z', 'kiln-logs-2026.11.23', false],
+    ['2026-11-14T00:00:00Z', 'kiln-logs-2026.11.22', true],
+    ['0000-01-01T00:00:00Z', 'kiln-logs-2026.11.22', true],
+    ['9999-12-31T00:00:00Z', 'kiln-logs-2026.11.22', true],
+  ])('@timestamp %s goes to %s', (ts, index, outOfWindow) => {
+    expect(routeEvent(event({ '@timestamp': ts }), names, window, now)).toEqual({ index, outOfWindow });
+  });
+
+  it('keeps the original @timestamp of an out-of-window event and marks it', () => {
+    const [item] = toBulkItems([event({ '@timestamp': '1970-01-01T00:00:00Z' })], names, 'i-1', window, now);
+    expect(item!.index).toBe('kiln-logs-2026.11.22');
+    expect(item!.doc['@timestamp']).toBe('1970-01-01T00:00:00Z');
+    expect((item!.doc.kiln as Record<string, unknown>).ingest).toEqual({ out_of_window: true });
+  });
+});
