@@ -5,8 +5,8 @@
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/docs-index_.html#docs-index-api-op_type
  */
 import type { Client } from '@elastic/elasticsearch';
+import { scanRegistry } from '../../collector/registry/index.ts';
 import { esStatusOf, wrapEsError } from '../../lib/es.ts';
-import type { RegistryDocument } from '../../lib/fleet.ts';
 import type { IndexNames } from '../../lib/indices.ts';
 import type { InstanceRef } from '../lineage.ts';
 import type { BakeRecord, BakeStore } from './record.ts';
@@ -83,26 +83,17 @@ export function esBakeStore(client: Client, names: IndexNames, url = ''): BakeSt
       };
     },
     instances: async () => {
-      try {
-        const result = await client.search<RegistryDocument>({
-          index: names.state('registry'),
-          size: 10_000,
-          _source: ['cloud.instance.id', 'cloud.image.id', 'kiln.bake.id', 'kiln.status'],
-          ignore_unavailable: true,
-          allow_no_indices: true,
-        });
-        return result.hits.hits.flatMap((h) => {
-          const doc = h._source;
-          if (!doc?.cloud?.instance?.id) return [];
-          const ref: InstanceRef = { instanceId: doc.cloud.instance.id };
-          if (doc.cloud.image?.id) ref.imageId = doc.cloud.image.id;
-          if (doc.kiln?.bake?.id) ref.bakeId = doc.kiln.bake.id;
-          if (doc.kiln?.status) ref.status = doc.kiln.status;
-          return [ref];
-        });
-      } catch (error) {
-        throw wrapEsError(error, `reading the fleet registry ${names.state('registry')}`, url);
+      const refs: InstanceRef[] = [];
+      const fields = ['cloud.instance.id', 'cloud.image.id', 'kiln.bake.id', 'kiln.status'];
+      for await (const { doc } of scanRegistry(client, names, {}, { fields })) {
+        if (!doc?.cloud?.instance?.id) continue;
+        const ref: InstanceRef = { instanceId: doc.cloud.instance.id };
+        if (doc.cloud.image?.id) ref.imageId = doc.cloud.image.id;
+        if (doc.kiln?.bake?.id) ref.bakeId = doc.kiln.bake.id;
+        if (doc.kiln?.status) ref.status = doc.kiln.status;
+        refs.push(ref);
       }
+      return refs;
     },
     unlock: async (key, bakeId) => {
       const held = await client.get<LockDocument>({ index, id: lockId(key) }, { ignore: [404] });

@@ -5,7 +5,7 @@
  * first use). An age marked `(claimed)` rests on what the instance says, not on a signed launch time.
  */
 import type { Command } from 'commander';
-import { listInstances } from '../../collector/registry/index.ts';
+import { countInstances, type FleetSort, fleetSorts, listInstances } from '../../collector/registry/index.ts';
 import { formatDurationMs } from '../../lib/duration.ts';
 import { KilnError } from '../../lib/errors.ts';
 import { createEsClient } from '../../lib/es.ts';
@@ -66,6 +66,23 @@ export function parseStatuses(value: string): InstanceStatus[] {
   return list as InstanceStatus[];
 }
 
+/** Parses `--sort`. */
+export function parseSort(value: string): FleetSort {
+  if (value in fleetSorts) return value as FleetSort;
+  throw new KilnError(
+    'KILN_ERR_USAGE',
+    `--sort expects one of ${Object.keys(fleetSorts).join(', ')}; got "${value}"`,
+  );
+}
+
+/** Parses `--limit`. */
+export function parseLimit(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new KilnError('KILN_ERR_USAGE', `--limit expects a whole number above 0; got "${value}"`);
+  return n;
+}
+
 /** Registers the fleet commands on `program`. */
 export function registerFleet(program: Command): void {
   const command = withEsOptions(
@@ -75,27 +92,53 @@ export function registerFleet(program: Command): void {
       .option('--status <list>', `only these statuses (comma-separated: ${statuses.join(', ')})`)
       .option('--image <id>', 'only instances of this image (AMI) id')
       .option('--drifted', 'only instances that drifted from their baseline')
-      .option('--json', 'print the registry documents as JSON'),
+      .option('--sort <order>', `order: ${Object.keys(fleetSorts).join(', ')}`, 'last-seen')
+      .option('--limit <n>', 'show at most this many (default: all)')
+      .option('--json', 'print the registry documents as JSON (all that match, unless --limit)'),
   );
   example(
     command,
     'kiln fleet',
     'kiln fleet --status running,silent --drifted',
     'kiln fleet --image ami-0abc --json',
+    'kiln fleet --sort age --limit 20',
   );
   command.action(
     action(
-      async (flags: EsFlags & { status?: string; image?: string; drifted?: boolean; json?: boolean }) => {
+      async (
+        flags: EsFlags & {
+          status?: string;
+          image?: string;
+          drifted?: boolean;
+          json?: boolean;
+          sort: string;
+          limit?: string;
+        },
+      ) => {
+        const sort = parseSort(flags.sort);
+        const limit = flags.limit !== undefined ? parseLimit(flags.limit) : undefined;
         const client = createEsClient(esOptions(flags));
         try {
-          const docs = await listInstances(client, indexNames(indexPrefix(flags)), {
+          const names = indexNames(indexPrefix(flags));
+          const filter = {
             ...(flags.status ? { status: parseStatuses(flags.status) } : {}),
             ...(flags.image ? { imageId: flags.image } : {}),
             ...(flags.drifted ? { drifted: true } : {}),
-          });
-          if (flags.json) printJson(docs);
-          else if (docs.length === 0) process.stdout.write('no instances match\n');
+          };
+          const docs = await listInstances(client, names, filter, { sort, ...(limit ? { limit } : {}) });
+          if (flags.json) {
+            printJson(docs);
+            return 0;
+          }
+          const total =
+            limit !== undefined && docs.length === limit
+              ? await countInstances(client, names, filter)
+              : docs.length;
+          if (docs.length === 0) process.stdout.write('no instances match\n');
           else process.stdout.write(`${renderTable(fleetHeader, fleetRows(docs, Date.now()))}\n`);
+          process.stdout.write(
+            `${total} instance${total === 1 ? '' : 's'}${docs.length < total ? ` (${docs.length} shown; --limit)` : ''}\n`,
+          );
           return 0;
         } finally {
           await client.close();

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { createPolicyEngine, loadPolicy, startPolicyLoop } from '../../collector/policy/index.ts';
 import { buildPlanReport, renderPlanReport } from '../../collector/policy/plan-report.ts';
 import { inFlightFromRegistry, planDecisions } from '../../collector/policy/planner.ts';
-import { readRegistry } from '../../collector/policy/registry-io.ts';
+import { readRegistry } from '../../collector/registry/index.ts';
 import { parseDurationMs } from '../../lib/duration.ts';
 import { KilnError } from '../../lib/errors.ts';
 import { createEsClient } from '../../lib/es.ts';

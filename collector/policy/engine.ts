@@ -10,6 +10,7 @@ import type { Logger } from '../../lib/log.ts';
 import { backoffDelayMs, sleep } from '../../lib/retry.ts';
 import type { Action, ActionResult } from '../actions/action.ts';
 import { createAction } from '../actions/index.ts';
+import { claimReplacement, readRegistry, updateRegistry, type VersionedDoc } from '../registry/index.ts';
 import {
   type AuditInput,
   auditDocument,
@@ -21,7 +22,6 @@ import {
 import type { Policy } from './config.ts';
 import { followReplacements } from './follow-up.ts';
 import { type Decision, inFlightFromRegistry, planDecisions, replacementOf } from './planner.ts';
-import { claimReplacement, readRegistry, updateRegistry, type VersionedDoc } from './registry-io.ts';
 
 /** What the engine needs. */
 export interface EngineOptions {

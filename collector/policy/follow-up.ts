@@ -7,10 +7,10 @@ import type { Client } from '@elastic/elasticsearch';
 import { instanceAgeMs } from '../../lib/fleet.ts';
 import type { IndexNames } from '../../lib/indices.ts';
 import type { Logger } from '../../lib/log.ts';
+import { updateRegistry, type VersionedDoc } from '../registry/index.ts';
 import { type AuditInput, auditId, writeAudit } from './audit.ts';
 import type { Policy } from './config.ts';
 import { type Decision, replacementOf } from './planner.ts';
-import { updateRegistry, type VersionedDoc } from './registry-io.ts';
 import { findSuccessor, takenSuccessors } from './successor.ts';
 
 /** What following needs from the engine. */

@@ -1,8 +1,9 @@
 /**
  * The fleet registry: one document per instance (`_id` = instance id) in `<prefix>-registry`,
- * kept current from the events the collector stored. The collector calls
- * `applyEventsToRegistry` after Elasticsearch confirmed a batch, and `markSilentInstances`
- * on an interval.
+ * kept current from the events the collector stored. This module is its only reader and
+ * writer: the collector calls `applyEventsToRegistry` after Elasticsearch confirmed a batch and
+ * `markSilentInstances` on an interval; `kiln fleet`, the policy, `kiln images` and
+ * `kiln investigate` read through `scanRegistry` / `listInstances` / `getInstance` (paged).
  */
 import type { Client } from '@elastic/elasticsearch';
 import type { RegistryDocument } from '../../lib/fleet.ts';
@@ -12,8 +13,20 @@ import { applyEvents, type RegistryIdentity } from './apply.ts';
 import { type UpdateOptions, updateRegistryDocument } from './store.ts';
 
 export type { RegistryIdentity } from './apply.ts';
-export { type FleetFilter, listInstances } from './query.ts';
+export {
+  countInstances,
+  type FleetFilter,
+  type FleetSort,
+  fleetSorts,
+  getInstance,
+  listInstances,
+  readRegistry,
+  type ScanOptions,
+  scanRegistry,
+  type VersionedDoc,
+} from './query.ts';
 export { markSilentInstances } from './silence.ts';
+export { claimReplacement, updateRegistry } from './versioned.ts';
 
 /** The kinds of event that change the registry (logs only refresh last_seen through heartbeats). */
 const registryKinds = new Set(['facts', 'heartbeat', 'drift', 'lifecycle']);

@@ -1,55 +1,14 @@
 /**
- * The policy engine's reads and writes of the fleet registry. A replacement is claimed with
+ * Conditional writes of the policy engine on registry documents. A replacement is claimed with
  * optimistic concurrency on the registry document (`if_seq_no`/`if_primary_term`,
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/optimistic-concurrency-control.html),
  * so when two collectors decide the same thing at once exactly one of them acts.
  */
 import type { Client } from '@elastic/elasticsearch';
 import { esStatusOf, wrapEsError } from '../../lib/es.ts';
-import type { RegistryDocument } from '../../lib/fleet.ts';
 import type { IndexNames } from '../../lib/indices.ts';
-import type { Decision } from './planner.ts';
-
-/** A registry document with the version it was read at. */
-export interface VersionedDoc {
-  doc: RegistryDocument;
-  seqNo: number;
-  primaryTerm: number;
-}
-
-const pageSize = 1000;
-
-/** Reads the whole registry (paged with search_after); an absent registry is an empty fleet. */
-export async function readRegistry(client: Client, names: IndexNames): Promise<VersionedDoc[]> {
-  const out: VersionedDoc[] = [];
-  let after: (string | number)[] | undefined;
-  const index = names.state('registry');
-  try {
-    for (;;) {
-      const page = await client.search<RegistryDocument>(
-        {
-          index,
-          size: pageSize,
-          seq_no_primary_term: true,
-          sort: [{ 'cloud.instance.id': 'asc' }],
-          query: { term: { 'kiln.kind': 'registry' } },
-          ...(after ? { search_after: after } : {}),
-        },
-        { ignore: [404] },
-      );
-      const hits = page.hits?.hits ?? [];
-      for (const hit of hits) {
-        if (hit._source && hit._seq_no !== undefined && hit._primary_term !== undefined) {
-          out.push({ doc: hit._source, seqNo: hit._seq_no, primaryTerm: hit._primary_term });
-        }
-      }
-      if (hits.length < pageSize) return out;
-      after = hits.at(-1)!.sort as (string | number)[];
-    }
-  } catch (error) {
-    throw wrapEsError(error, `reading the fleet registry ${index}`);
-  }
-}
+import type { Decision } from '../policy/planner.ts';
+import type { VersionedDoc } from './query.ts';
 
 /**
  * Marks the instance `replacing` for this decision, if the document is still at the version the
