@@ -18,4 +18,6 @@ const program = new Command('kiln-agent')
 registerAgentRun(program);
 registerAgentBaseline(program);
 
-await program.parseAsync(process.argv);
+// No top-level await: the single executable runs this as CommonJS (scripts/build-sea.mjs).
+// Every action reports its own failure (bin/cli-support.ts `action`).
+void program.parseAsync(process.argv);
