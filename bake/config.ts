@@ -32,10 +32,14 @@ export const bakeConfigSchema = z.strictObject({
   agent: z.strictObject({
     /** The agent config installed as /etc/kiln/agent.yaml (validated against the agent's schema). */
     configFile: z.string().min(1),
-    /** The single-file agent bundle. Default `dist/kiln-agent.js` of this kiln checkout. */
-    bundle: z.string().min(1).optional(),
-    /** Node.js ≥ 22 inside the image. Default /usr/bin/node. */
-    nodePath: z.string().startsWith('/').default('/usr/bin/node'),
+    /** The image's CPU architecture: which agent executable is installed. Default x64. */
+    arch: z.enum(['x64', 'arm64']).default('x64'),
+    /** The self-contained agent executable (no Node needed in the image). Default `dist/kiln-agent-linux-<arch>` of this kiln. */
+    executable: z.string().min(1).optional(),
+    /** The agent's V8 heap limit in the unit, MiB. Default 48. */
+    heapMiB: z.number().int().min(16).default(48),
+    /** The unit's MemoryMax=, MiB: heap plus Node's own memory plus headroom. Default 160. */
+    memoryMaxMiB: z.number().int().min(64).default(160),
     /** Units of the applications the agent watches: it starts after and stops after them. Default none. */
     afterUnits: z.array(z.string().min(1)).default([]),
   }),
@@ -55,11 +59,14 @@ export const bakeConfigSchema = z.strictObject({
 export type BakeConfig = z.output<typeof bakeConfigSchema> & {
   /** The config file itself. */
   file: string;
-  agent: z.output<typeof bakeConfigSchema>['agent'] & { bundle: string };
+  agent: z.output<typeof bakeConfigSchema>['agent'] & { executable: string };
 };
 
 /** Loads the bake config and resolves its paths against the config file's directory. */
-export function loadBakeConfig(file: string, defaults: { agentBundle: string }): BakeConfig {
+export function loadBakeConfig(
+  file: string,
+  defaults: { agentExecutable: (arch: 'x64' | 'arm64') => string },
+): BakeConfig {
   const raw = loadConfigFile(file, bakeConfigSchema);
   const base = dirname(resolve(file));
   const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
@@ -72,7 +79,7 @@ export function loadBakeConfig(file: string, defaults: { agentBundle: string }):
     agent: {
       ...raw.agent,
       configFile: at(raw.agent.configFile),
-      bundle: at(raw.agent.bundle ?? defaults.agentBundle),
+      executable: at(raw.agent.executable ?? defaults.agentExecutable(raw.agent.arch)),
     },
   };
   if (raw.playbook) config.playbook = at(raw.playbook);
@@ -82,8 +89,10 @@ export function loadBakeConfig(file: string, defaults: { agentBundle: string }):
 
 /** Where kiln puts things inside the image (before the image-root prefix). */
 export const imagePaths = {
-  agentBundle: '/usr/local/lib/kiln/kiln-agent.js',
-  agentWrapper: '/usr/local/bin/kiln-agent',
+  /** The agent executable; under /usr/local/lib/kiln so a drift root can cover kiln's own files. */
+  agentExecutable: '/usr/local/lib/kiln/kiln-agent',
+  /** The command on PATH: a symbolic link to the executable. */
+  agentCommand: '/usr/local/bin/kiln-agent',
   agentConfig: '/etc/kiln/agent.yaml',
   unit: '/etc/systemd/system/kiln-agent.service',
   unitWantsLink: '/etc/systemd/system/multi-user.target.wants/kiln-agent.service',

@@ -12,11 +12,16 @@ export function shQuote(value: string): string {
 
 /** What the unit needs. */
 export interface UnitOptions {
-  nodePath: string;
   /** The application units the agent watches: After= them, so systemd stops the agent after them. */
   afterUnits: readonly string[];
   /** The agent's own shutdown deadline; the unit's stop timeout is longer. */
   shutdownDeadlineMs: number;
+  /** The agent's state directory (the only place it writes). */
+  stateDir: string;
+  /** The V8 old-generation limit, MiB (NODE_OPTIONS=--max-old-space-size). */
+  heapMiB: number;
+  /** The cgroup memory limit, MiB (MemoryMax=). */
+  memoryMaxMiB: number;
 }
 
 /** Margin between the agent's shutdown deadline and systemd's SIGKILL. */
@@ -26,6 +31,12 @@ export const stopTimeoutMarginSec = 15;
  * The systemd unit. Units stop in the reverse order of `After=`, so ordering the agent after the
  * applications makes it stop after them and ship their last lines
  * (https://www.freedesktop.org/software/systemd/man/latest/systemd.unit.html#Before=).
+ * The agent is one executable (no Node in the image); its heap limit is set here next to the
+ * cgroup's MemoryMax= so the two are read and changed together. Hardening
+ * (https://www.freedesktop.org/software/systemd/man/latest/systemd.exec.html): the agent runs as
+ * root so it can read every log and baseline root, but the whole file system is read-only to it
+ * except its state directory, it cannot gain privileges, and it keeps only the capability to read
+ * files it does not own. MemoryDenyWriteExecute= is left off: V8's JIT writes code.
  */
 export function renderUnit(options: UnitOptions): string {
   const after = ['network-online.target', ...options.afterUnits].join(' ');
@@ -39,12 +50,35 @@ export function renderUnit(options: UnitOptions): string {
     '',
     '[Service]',
     'Type=simple',
-    `ExecStart=${options.nodePath} ${imagePaths.agentBundle} run --config ${imagePaths.agentConfig}`,
+    `ExecStart=${imagePaths.agentExecutable} run --config ${imagePaths.agentConfig}`,
     'Restart=on-failure',
     'RestartSec=5',
     'KillMode=mixed',
     'KillSignal=SIGTERM',
     `TimeoutStopSec=${stopSec}`,
+    `Environment=NODE_OPTIONS=--max-old-space-size=${options.heapMiB}`,
+    `MemoryMax=${options.memoryMaxMiB}M`,
+    'NoNewPrivileges=yes',
+    'ProtectSystem=strict',
+    `ReadWritePaths=${options.stateDir}`,
+    'PrivateTmp=yes',
+    'PrivateDevices=yes',
+    'ProtectHome=read-only',
+    'ProtectKernelTunables=yes',
+    'ProtectKernelModules=yes',
+    'ProtectKernelLogs=yes',
+    'ProtectControlGroups=yes',
+    'ProtectClock=yes',
+    'ProtectHostname=yes',
+    'RestrictSUIDSGID=yes',
+    'RestrictRealtime=yes',
+    'RestrictNamespaces=yes',
+    'LockPersonality=yes',
+    'SystemCallArchitectures=native',
+    // AF_NETLINK: the boot facts list network interfaces (getifaddrs).
+    'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK',
+    'CapabilityBoundingSet=CAP_DAC_READ_SEARCH',
+    'UMask=0077',
     '',
     '[Install]',
     'WantedBy=multi-user.target',
@@ -58,10 +92,9 @@ export interface ScriptOptions {
   imageRoot: string;
   /** Where the staging directory lands on the machine. */
   remoteStage: string;
-  nodePath: string;
 }
 
-/** Installs agent, wrapper, unit (enabled by its wants link, which works offline too) and config. */
+/** Installs the agent executable and its command link, the unit (enabled by its wants link, which works offline too) and config. */
 export function renderInstallScript(options: ScriptOptions): string {
   const root = shQuote(options.imageRoot.replace(/\/$/, ''));
   const stage = shQuote(options.remoteStage);
@@ -71,41 +104,36 @@ export function renderInstallScript(options: ScriptOptions): string {
     'echo "kiln-step: install-agent"',
     `R=${root}`,
     `S=${stage}`,
-    `install -D -m 0755 "$S/kiln-agent.js" "$R${imagePaths.agentBundle}"`,
-    `install -D -m 0755 "$S/kiln-agent.sh" "$R${imagePaths.agentWrapper}"`,
+    `install -D -m 0755 "$S/kiln-agent" "$R${imagePaths.agentExecutable}"`,
+    `mkdir -p "$R${dirOf(imagePaths.agentCommand)}"`,
+    `ln -sfn ${imagePaths.agentExecutable} "$R${imagePaths.agentCommand}"`,
     `install -D -m 0644 "$S/kiln-agent.service" "$R${imagePaths.unit}"`,
     `install -D -m 0640 "$S/agent.yaml" "$R${imagePaths.agentConfig}"`,
     `mkdir -p "$R${dirOf(imagePaths.unitWantsLink)}" "$R${imagePaths.stateDir}"`,
     `chmod 0750 "$R${imagePaths.stateDir}"`,
     `ln -sfn ${imagePaths.unit} "$R${imagePaths.unitWantsLink}"`,
-    `echo "kiln: agent installed at $R${imagePaths.agentBundle}"`,
+    `echo "kiln: agent installed at $R${imagePaths.agentExecutable}"`,
     '',
   ].join('\n');
 }
 
-/** The `kiln-agent` command on the image's PATH. */
-export function renderAgentWrapper(nodePath: string): string {
-  return `#!/bin/sh\nexec ${shQuote(nodePath)} ${imagePaths.agentBundle} "$@"\n`;
-}
-
 /**
- * The last step inside the image: check Node, write the package list, capture the baseline
+ * The last step inside the image: check the agent runs here, write the package list, capture the baseline
  * (`kiln-agent baseline capture`), then fill the manifest template with the built-at time and the
  * two digests. The package list is written before the capture so the baseline covers it; the
  * manifest and baseline come after it and are on the agent's allowlist.
  */
 export function renderFinalizeScript(options: ScriptOptions): string {
   const root = shQuote(options.imageRoot.replace(/\/$/, ''));
-  const node = shQuote(options.nodePath);
   return [
     '#!/bin/sh',
     'set -eu',
     'echo "kiln-step: baseline"',
     `R=${root}`,
     `S=${shQuote(options.remoteStage)}`,
-    `NODE=${node}`,
-    'if ! "$NODE" -e "process.exit(Number(process.versions.node.split(\'.\')[0]) >= 22 ? 0 : 1)" 2>/dev/null; then',
-    '  echo "kiln: the image needs Node.js >= 22 at $NODE to run kiln-agent (found: $("$NODE" --version 2>&1 || echo none)); install it in the playbook or set agent.nodePath" >&2',
+    `AGENT="$R${imagePaths.agentExecutable}"`,
+    'if ! "$AGENT" --version >/dev/null 2>&1; then',
+    '  echo "kiln: $AGENT does not run on this machine ($(uname -m)); set agent.arch in the bake config to the image\'s architecture" >&2',
     '  exit 1',
     'fi',
     `mkdir -p "$R${dirOf(imagePaths.manifest)}"`,
@@ -115,7 +143,7 @@ export function renderFinalizeScript(options: ScriptOptions): string {
     `  rpm --root "\${R:-/}" -qa --qf '%{NAME}.%{ARCH} %{VERSION}-%{RELEASE}\\n'`,
     `fi | LC_ALL=C sort > "$R${imagePaths.packages}"`,
     `PACKAGES_DIGEST="sha256:$(sha256sum < "$R${imagePaths.packages}" | cut -d' ' -f1)"`,
-    `OUT=$("$NODE" "$R${imagePaths.agentBundle}" baseline capture --root "\${R:-/}" --config "$R${imagePaths.agentConfig}" --out "$R${imagePaths.baseline}")`,
+    `OUT=$("$AGENT" baseline capture --root "\${R:-/}" --config "$R${imagePaths.agentConfig}" --out "$R${imagePaths.baseline}")`,
     'echo "$OUT"',
     'BASELINE_DIGEST=$(printf "%s\\n" "$OUT" | grep -Eo "sha256:[0-9a-f]{64}" | tail -n 1)',
     '[ -n "$BASELINE_DIGEST" ] || { echo "kiln: baseline capture printed no digest" >&2; exit 1; }',

@@ -24,6 +24,8 @@ export interface CollectedInputs {
   requirementsFile?: string;
   /** The agent's shutdown deadline, for the unit's stop timeout. */
   shutdownDeadlineMs: number;
+  /** The agent's state directory: the one path the unit leaves writable. */
+  agentStateDir: string;
   /** Every input file, for the git dirty check. */
   files: string[];
 }
@@ -53,7 +55,10 @@ export function collectInputs(config: BakeConfig, agentVersion: string): Collect
 
   const agentConfigText = readInput(config.agent.configFile, 'agent.configFile');
   const agentConfig = loadAgentConfig(config.agent.configFile);
-  const bundle = readBinaryInput(config.agent.bundle, 'agent.bundle (run `npm run build` to make it)');
+  const executable = readBinaryInput(
+    config.agent.executable,
+    'agent.executable (run `npm run build` to make it)',
+  );
   const lintFiles: LintFile[] = [
     { path: config.file, text: readInput(config.file, 'config') },
     { path: config.template, text: templateText },
@@ -98,9 +103,11 @@ export function collectInputs(config: BakeConfig, agentVersion: string): Collect
     requirements,
     agent: {
       version: agentVersion,
-      bundleSha256: sha256(bundle),
+      executableSha256: sha256(executable),
       configSha256: sha256(agentConfigText),
-      nodePath: config.agent.nodePath,
+      arch: config.agent.arch,
+      heapMiB: config.agent.heapMiB,
+      memoryMaxMiB: config.agent.memoryMaxMiB,
       afterUnits: config.agent.afterUnits,
     },
     options: {
@@ -119,6 +126,7 @@ export function collectInputs(config: BakeConfig, agentVersion: string): Collect
     templateFormat,
     templateText,
     shutdownDeadlineMs: agentConfig.shutdown.deadlineMs,
+    agentStateDir: agentConfig.stateDir,
     files,
   };
   if (requirementsFile) collected.requirementsFile = requirementsFile;

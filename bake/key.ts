@@ -3,7 +3,7 @@
  * key make the same image and the second can reuse the first. Rosco's users found keys that left
  * inputs out (and reused stale images); this one covers the template, variables and var files,
  * the whole playbook tree, the pinned role and collection versions, the agent (version and
- * bundle hash), its config and install options, and the source image.
+ * executable's hash), its config and install options, and the source image.
  */
 import { createHash } from 'node:crypto';
 
@@ -29,9 +29,11 @@ export interface BakeInputs {
   requirements: Requirement[];
   agent: {
     version: string;
-    bundleSha256: string;
+    executableSha256: string;
     configSha256: string;
-    nodePath: string;
+    arch: 'x64' | 'arm64';
+    heapMiB: number;
+    memoryMaxMiB: number;
     afterUnits: string[];
   };
   sourceImage?: string;

@@ -1,5 +1,5 @@
 /**
- * The staging directory Packer uploads into the machine: the agent bundle and command, its unit
+ * The staging directory Packer uploads into the machine: the agent executable, its unit
  * and config, the install and finalize scripts, and the manifest template.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import type { ComposePlan } from './compose.ts';
 import type { BakeConfig } from './config.ts';
 import {
-  renderAgentWrapper,
   renderFinalizeScript,
   renderInstallScript,
   renderManifestTemplate,
@@ -25,18 +24,15 @@ export function writeStage(
 ): void {
   mkdirSync(plan.localStage, { recursive: true });
   mkdirSync(plan.downloadDir, { recursive: true });
-  const scripts = {
-    imageRoot: config.imageRoot,
-    remoteStage: plan.remoteStage,
-    nodePath: config.agent.nodePath,
-  };
+  const scripts = { imageRoot: config.imageRoot, remoteStage: plan.remoteStage };
   const files: Record<string, string | Buffer> = {
-    'kiln-agent.js': readFileSync(config.agent.bundle),
-    'kiln-agent.sh': renderAgentWrapper(config.agent.nodePath),
+    'kiln-agent': readFileSync(config.agent.executable),
     'kiln-agent.service': renderUnit({
-      nodePath: config.agent.nodePath,
       afterUnits: config.agent.afterUnits,
       shutdownDeadlineMs: collected.shutdownDeadlineMs,
+      stateDir: collected.agentStateDir,
+      heapMiB: config.agent.heapMiB,
+      memoryMaxMiB: config.agent.memoryMaxMiB,
     }),
     'agent.yaml': readFileSync(config.agent.configFile),
     'install.sh': renderInstallScript(scripts),

@@ -24,10 +24,11 @@ import {
   withEsOptions,
 } from '../cli-support.ts';
 
-/** The agent bundle next to this kiln (dist/kiln-agent.js), in a checkout or a bundle. */
-function defaultAgentBundle(): string {
+/** The agent executable next to this kiln (dist/kiln-agent-linux-<arch>), in a checkout or a bundle. */
+function defaultAgentExecutable(arch: 'x64' | 'arm64'): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  return here.endsWith('dist') ? join(here, 'kiln-agent.js') : resolve(here, '../../dist/kiln-agent.js');
+  const name = `kiln-agent-linux-${arch}`;
+  return here.endsWith('dist') ? join(here, name) : resolve(here, '../../dist', name);
 }
 
 /** Elasticsearch is used when a URL was given by flag or KILN_ES_URL; else the local store. */
@@ -87,7 +88,7 @@ export function registerBake(program: Command): void {
   );
   bake.action(
     action(async (flags: BakeFlags) => {
-      const config = loadBakeConfig(flags.config, { agentBundle: defaultAgentBundle() });
+      const config = loadBakeConfig(flags.config, { agentExecutable: defaultAgentExecutable });
       const store = await storeFor(flags, config.outputDir);
       const display = createProgressDisplay({
         interactive: isInteractive(process.stderr, process.env),

@@ -27,8 +27,7 @@ describe('bake/ansible/roles/kiln_agent', () => {
         '    - role: kiln_agent',
         '      vars:',
         `        kiln_image_root: ${root}`,
-        `        kiln_agent_bundle: ${resolve('dist/kiln-agent.js')}`,
-        `        kiln_agent_node_path: ${process.execPath}`,
+        `        kiln_agent_executable: ${resolve(`dist/kiln-agent-linux-${process.arch}`)}`,
         '        kiln_agent_after_units: [nginx.service]',
         '',
       ].join('\n'),
@@ -39,10 +38,17 @@ describe('bake/ansible/roles/kiln_agent', () => {
     });
     expect(run.stdout).toContain('failed=0');
     expect(run.status).toBe(0);
-    expect(readFileSync(join(root, 'usr/local/lib/kiln/kiln-agent.js'))).toEqual(
-      readFileSync('dist/kiln-agent.js'),
-    );
-    expect(statSync(join(root, 'usr/local/bin/kiln-agent')).mode & 0o777).toBe(0o755);
+    // Buffer#equals: a deep toEqual over 100 MiB of bytes exhausts the test worker's heap.
+    const installed = readFileSync(join(root, 'usr/local/lib/kiln/kiln-agent'));
+    expect(installed.equals(readFileSync(`dist/kiln-agent-linux-${process.arch}`))).toBe(true);
+    expect(statSync(join(root, 'usr/local/lib/kiln/kiln-agent')).mode & 0o777).toBe(0o755);
+    expect(readlinkSync(join(root, 'usr/local/bin/kiln-agent'))).toBe('/usr/local/lib/kiln/kiln-agent');
+    // The installed command runs with no Node on PATH (the executable carries its own runtime).
+    const version = spawnSync(join(root, 'usr/local/lib/kiln/kiln-agent'), ['--version'], {
+      encoding: 'utf8',
+      env: { PATH: '/nonexistent' },
+    });
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
     const config = agentConfigSchema.parse(
       parseYaml(readFileSync(join(root, 'etc/kiln/agent.yaml'), 'utf8')),
     );
@@ -52,7 +58,13 @@ describe('bake/ansible/roles/kiln_agent', () => {
     const unit = readFileSync(join(root, 'etc/systemd/system/kiln-agent.service'), 'utf8');
     // The role's unit is kiln bake's unit (plus its "managed by" comment).
     expect(unit.replace(/^#.*\n/, '').replace('Documentation=', '')).toBe(
-      renderUnit({ nodePath: process.execPath, afterUnits: ['nginx.service'], shutdownDeadlineMs: 20_000 })
+      renderUnit({
+        afterUnits: ['nginx.service'],
+        shutdownDeadlineMs: 20_000,
+        stateDir: '/var/lib/kiln-agent',
+        heapMiB: 48,
+        memoryMaxMiB: 160,
+      })
         .replace(/^Documentation=.*\n/m, '')
         .replace('Documentation=', ''),
     );

@@ -4,7 +4,7 @@
  * run's real Elasticsearch for the records. Everything is installed under an image-root
  * directory, never into the machine's own /etc.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,18 +66,20 @@ describe('kiln bake (Packer 1.6.6, Ansible, sshd, Elasticsearch)', { timeout: 90
     expect(bake.ansible_version).toMatch(/^2\.14\./);
 
     const root = ws.imageRoot;
-    expect(readFileSync(join(root, 'usr/local/lib/kiln/kiln-agent.js'))).toEqual(
-      readFileSync(ws.agentBundle),
-    );
+    // Buffer#equals: a deep toEqual over 100 MiB of bytes exhausts the test worker's heap.
+    const installed = readFileSync(join(root, 'usr/local/lib/kiln/kiln-agent'));
+    expect(installed.equals(readFileSync(ws.agentExecutable))).toBe(true);
+    expect(readlinkSync(join(root, 'usr/local/bin/kiln-agent'))).toBe('/usr/local/lib/kiln/kiln-agent');
     expect(readFileSync(join(root, 'etc/kiln/agent.yaml'), 'utf8')).toBe(
       readFileSync(join(ws.dir, 'agent.yaml'), 'utf8'),
     );
     const unit = readFileSync(join(root, 'etc/systemd/system/kiln-agent.service'), 'utf8');
     expect(unit).toContain('After=network-online.target app.service\n');
     expect(unit).toContain('TimeoutStopSec=35\n');
-    expect(unit).toContain(
-      `ExecStart=${process.execPath} /usr/local/lib/kiln/kiln-agent.js run --config /etc/kiln/agent.yaml\n`,
-    );
+    // No Node in the image: the unit runs the executable itself, bounded and hardened.
+    expect(unit).toContain('ExecStart=/usr/local/lib/kiln/kiln-agent run --config /etc/kiln/agent.yaml\n');
+    expect(unit).toContain('MemoryMax=160M\n');
+    expect(unit).toContain('ProtectSystem=strict\nReadWritePaths=/var/lib/kiln-agent\n');
     expect(readFileSync(join(root, 'etc/app.conf'), 'utf8')).toBe('marker=one\n');
 
     const manifestInside = JSON.parse(readFileSync(join(root, 'etc/kiln/image.json'), 'utf8'));
@@ -106,7 +108,7 @@ describe('kiln bake (Packer 1.6.6, Ansible, sshd, Elasticsearch)', { timeout: 90
       '/etc/systemd/system/multi-user.target.wants',
       '/etc/systemd/system/multi-user.target.wants/kiln-agent.service',
       '/usr/local/lib/kiln',
-      '/usr/local/lib/kiln/kiln-agent.js',
+      '/usr/local/lib/kiln/kiln-agent',
     ]);
     expect(bake.baseline_digest).toBe(baselineInside.digest);
     expect(bake.manifest).toEqual(manifestInside);

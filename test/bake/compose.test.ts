@@ -211,15 +211,42 @@ describe('HCL2 templates', () => {
 describe('renderUnit', () => {
   it('orders the agent after the applications and gives systemd a stop timeout past the agent deadline', () => {
     const unit = renderUnit({
-      nodePath: '/usr/bin/node',
       afterUnits: ['nginx.service'],
       shutdownDeadlineMs: 20_000,
+      stateDir: '/var/lib/kiln-agent',
+      heapMiB: 48,
+      memoryMaxMiB: 160,
     });
     expect(unit).toContain('After=network-online.target nginx.service\n');
     expect(unit).toContain('TimeoutStopSec=35\n');
-    expect(unit).toContain(
-      'ExecStart=/usr/bin/node /usr/local/lib/kiln/kiln-agent.js run --config /etc/kiln/agent.yaml\n',
-    );
+    expect(unit).toContain('ExecStart=/usr/local/lib/kiln/kiln-agent run --config /etc/kiln/agent.yaml\n');
     expect(unit).toContain('WantedBy=multi-user.target\n');
+  });
+
+  it('bounds memory with a matching heap limit and hardens everything but reading and the state directory', () => {
+    const unit = renderUnit({
+      afterUnits: [],
+      shutdownDeadlineMs: 20_000,
+      stateDir: '/srv/kiln-state',
+      heapMiB: 40,
+      memoryMaxMiB: 128,
+    });
+    const service = unit.slice(unit.indexOf('[Service]'), unit.indexOf('[Install]'));
+    for (const line of [
+      'Environment=NODE_OPTIONS=--max-old-space-size=40',
+      'MemoryMax=128M',
+      'NoNewPrivileges=yes',
+      'ProtectSystem=strict',
+      'ReadWritePaths=/srv/kiln-state',
+      'PrivateTmp=yes',
+      'ProtectHome=read-only',
+      'CapabilityBoundingSet=CAP_DAC_READ_SEARCH',
+    ]) {
+      expect(service.split('\n')).toContain(line);
+    }
+    // Reading logs and baseline roots needs the files visible: nothing hides /var/log, /etc or /usr.
+    expect(service).not.toMatch(/InaccessiblePaths|ProtectHome=yes|TemporaryFileSystem/);
+    // V8 writes its JIT code; this would kill the agent at start.
+    expect(service).not.toContain('MemoryDenyWriteExecute');
   });
 });

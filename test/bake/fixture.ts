@@ -18,12 +18,12 @@ export interface BakeWorkspace {
   template: string;
   playbook: string;
   outputDir: string;
-  /** The workspace's own copy of the agent bundle (a rebuild of dist/ mid-test must not change the key). */
-  agentBundle: string;
+  /** The workspace's own copy of the agent executable (a rebuild of dist/ mid-test must not change the key). */
+  agentExecutable: string;
 }
 
-/** The shipped agent bundle (built by the test run's global setup). */
-const distAgentBundle = resolve('dist/kiln-agent.js');
+/** The shipped agent executable for this machine (built by the test run's global setup). */
+const distAgentExecutable = resolve(`dist/kiln-agent-linux-${process.arch}`);
 
 /** The playbook: writes an application file under the image root (and fails on request). */
 export function playbookText(options: { marker: string; failingTask?: boolean }): string {
@@ -75,8 +75,8 @@ export function createWorkspace(sshd: TestSshd): BakeWorkspace {
       '',
     ].join('\n'),
   );
-  const agentBundle = join(dir, 'kiln-agent.js');
-  copyFileSync(distAgentBundle, agentBundle);
+  const agentExecutable = join(dir, 'kiln-agent');
+  copyFileSync(distAgentExecutable, agentExecutable);
   const outputDir = join(dir, 'out');
   const config = join(dir, 'bake.yaml');
   writeFileSync(
@@ -92,13 +92,12 @@ export function createWorkspace(sshd: TestSshd): BakeWorkspace {
       'outputDir: out',
       'agent:',
       '  configFile: agent.yaml',
-      `  bundle: ${agentBundle}`,
-      `  nodePath: ${process.execPath}`,
+      `  executable: ${agentExecutable}`,
       '  afterUnits: [app.service]',
       '',
     ].join('\n'),
   );
-  return { dir, imageRoot, config, template, playbook, outputDir, agentBundle };
+  return { dir, imageRoot, config, template, playbook, outputDir, agentExecutable };
 }
 
 /** What a CLI run gave. */

@@ -28,16 +28,19 @@ function workspace(name: string) {
     join(root, 'agent.yaml'),
     'collector:\n  url: https://c:1\n  enrollmentToken: { file: /etc/kiln/token }\n',
   );
-  writeFileSync(join(root, 'bundle.js'), 'console.log(1)\n');
+  writeFileSync(join(root, 'kiln-agent'), 'console.log(1)\n');
   writeFileSync(
     join(root, 'bake.yaml'),
-    'template: template.json\nplaybook: playbook/site.yml\noutputDir: playbook/.kiln-out\nagent:\n  configFile: agent.yaml\n  bundle: bundle.js\n',
+    'template: template.json\nplaybook: playbook/site.yml\noutputDir: playbook/.kiln-out\nagent:\n  configFile: agent.yaml\n  executable: kiln-agent\n',
   );
   return root;
 }
 
 const keyOf = (root: string) =>
-  bakeKey(collectInputs(loadBakeConfig(join(root, 'bake.yaml'), { agentBundle: 'unused' }), '0.1.0').inputs);
+  bakeKey(
+    collectInputs(loadBakeConfig(join(root, 'bake.yaml'), { agentExecutable: () => 'unused' }), '0.1.0')
+      .inputs,
+  );
 
 describe('collectInputs', () => {
   it('hashes the playbook tree (not .git, not the output dir), requirements and the source image', () => {
@@ -45,7 +48,7 @@ describe('collectInputs', () => {
     mkdirSync(join(root, 'playbook/.kiln-out'), { recursive: true });
     writeFileSync(join(root, 'playbook/.kiln-out/record.json'), '{}');
     const collected = collectInputs(
-      loadBakeConfig(join(root, 'bake.yaml'), { agentBundle: 'unused' }),
+      loadBakeConfig(join(root, 'bake.yaml'), { agentExecutable: () => 'unused' }),
       '0.1.0',
     );
     expect(collected.inputs.playbook!.tree.map((f) => f.path)).toEqual([
@@ -61,14 +64,14 @@ describe('collectInputs', () => {
     expect(collected.requirementsFile).toBe(resolve(root, 'playbook/requirements.yml'));
   });
 
-  it('gives the same key in another checkout, and a new key when a role file, the bundle or the agent config changes', () => {
+  it('gives the same key in another checkout, and a new key when a role file, the agent executable or the agent config changes', () => {
     const a = workspace('b');
     const b = workspace('c');
     expect(keyOf(b)).toBe(keyOf(a));
     const before = keyOf(a);
     writeFileSync(join(a, 'playbook/roles/web/tasks/main.yml'), '- debug: msg=changed\n');
     const afterRole = keyOf(a);
-    writeFileSync(join(a, 'bundle.js'), 'console.log(2)\n');
+    writeFileSync(join(a, 'kiln-agent'), 'console.log(2)\n');
     const afterBundle = keyOf(a);
     writeFileSync(
       join(a, 'agent.yaml'),

@@ -9,9 +9,11 @@ const base: BakeInputs = {
   requirements: [{ kind: 'role', name: 'geerlingguy.nginx', version: '3.2.0' }],
   agent: {
     version: '0.1.0',
-    bundleSha256: 'd'.repeat(64),
+    executableSha256: 'd'.repeat(64),
     configSha256: 'e'.repeat(64),
-    nodePath: '/usr/bin/node',
+    arch: 'x64',
+    heapMiB: 48,
+    memoryMaxMiB: 160,
     afterUnits: [],
   },
   sourceImage: 'ami-1',
@@ -87,9 +89,21 @@ describe('bakeKey', () => {
       },
     ],
     [
-      'the agent bundle',
+      'the agent executable',
       (i) => {
-        i.agent.bundleSha256 = '3'.repeat(64);
+        i.agent.executableSha256 = '3'.repeat(64);
+      },
+    ],
+    [
+      'the image architecture',
+      (i) => {
+        i.agent.arch = 'arm64';
+      },
+    ],
+    [
+      'the memory limit',
+      (i) => {
+        i.agent.memoryMaxMiB = 256;
       },
     ],
     [
