@@ -109,8 +109,17 @@ export const agentConfigSchema = z.strictObject({
         .int()
         .min(4096)
         .default(1024 * 1024),
-      /** Events queued or in flight before sources wait (bounded memory). Default 20 000. */
+      /** Events queued or in flight before sources wait. Default 20 000. */
       maxQueuedEvents: z.number().int().positive().default(20_000),
+      /**
+       * Bytes of events queued or in flight before sources wait: the memory bound (each event's
+       * JSON line plus its bookkeeping). Default 4 MiB.
+       */
+      maxQueuedBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(4 * 1024 * 1024),
       /** Retry backoff. Defaults 500 ms base, 30 000 ms max. */
       backoffBaseMs: positiveMs.default(500),
       backoffMaxMs: positiveMs.default(30_000),

@@ -11,7 +11,23 @@ import type { WireEvent } from '../../lib/wire.ts';
  * then may the source advance its checkpoint.
  */
 export interface EventSink {
-  push(event: WireEvent, onDurable: () => void): Promise<void>;
+  push(event: WireEvent | EncodedEvent, onDurable: () => void): Promise<void>;
+}
+
+/**
+ * An event already serialized as its NDJSON line (no newline). The file source writes its
+ * events this way: building the line directly costs a fraction of building an object graph and
+ * stringifying it, and it is all the shipper keeps (bytes, not objects).
+ */
+export interface EncodedEvent {
+  readonly encoded: true;
+  id: string;
+  json: string;
+}
+
+/** Whether a pushed event is already serialized. */
+export function isEncoded(event: WireEvent | EncodedEvent): event is EncodedEvent {
+  return (event as EncodedEvent).encoded === true;
 }
 
 /** A producer of events. `start` returns quickly; `stop` is idempotent. */

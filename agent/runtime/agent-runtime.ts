@@ -198,6 +198,7 @@ export async function startAgent(config: AgentConfig, options: AgentRuntimeOptio
     maxInFlight: config.shipping.maxInFlight,
     maxEventBytes: config.shipping.maxEventBytes,
     maxQueuedEvents: config.shipping.maxQueuedEvents,
+    maxQueuedBytes: config.shipping.maxQueuedBytes,
     backoffBaseMs: config.shipping.backoffBaseMs,
     backoffMaxMs: config.shipping.backoffMaxMs,
     now,

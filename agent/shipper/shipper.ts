@@ -1,6 +1,7 @@
 /**
- * The shipper: the EventSink every source pushes into. It queues serialized events (bounded:
- * `push` waits while `maxQueuedEvents` are queued or in flight, so sources stop reading),
+ * The shipper: the EventSink every source pushes into. It queues serialized events (bounded in
+ * bytes: `push` waits while `maxQueuedBytes` — each event's JSON line plus a fixed charge for
+ * its bookkeeping — or `maxQueuedEvents` are queued or in flight, so sources stop reading),
  * cuts batches by size and time, sends up to `maxInFlight` at once, and calls each event's
  * `onDurable` only for ids the collector reported durable. Failed ids are sent again with
  * exponential backoff and full jitter (lib/retry.ts), honouring Retry-After on 429/503.
@@ -11,13 +12,19 @@ import { describeError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import { backoffDelayMs, sleep } from '../../lib/retry.ts';
 import type { WireEvent } from '../../lib/wire.ts';
-import type { EventSink } from '../pipeline/source.ts';
+import { type EncodedEvent, type EventSink, isEncoded } from '../pipeline/source.ts';
 import { type BatchLimits, batchReady, batchSize, msUntilDue, type QueuedEvent } from './batcher.ts';
 import type { CollectorClient } from './collector-client.ts';
 import { fitEventLine } from './event-size.ts';
 import { classifyBatchResponse } from './response.ts';
 
 const gzipAsync = promisify(gzip);
+
+/**
+ * What one queued event costs besides its line: its queue entry, the file's acknowledgement
+ * ticket and the closure that moves the checkpoint (measured with heap snapshots: ~150 bytes).
+ */
+export const eventOverheadBytes = 160;
 
 /** Where the shipper gets the instance token; `renew` enrolls again after a 401. */
 export interface TokenProvider {
@@ -38,6 +45,8 @@ export interface ShipperOptions extends BatchLimits {
   /** Largest event sent; a longer message is truncated to fit (the collector's cap). */
   maxEventBytes: number;
   maxQueuedEvents: number;
+  /** Bytes queued or in flight (JSON lines plus `eventOverheadBytes` each) before push waits. */
+  maxQueuedBytes: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
   now?: () => number;
@@ -54,6 +63,7 @@ export class Shipper implements EventSink {
   #queue: QueuedEvent[] = [];
   #queuedBytes = 0;
   #outstanding = 0;
+  #outstandingBytes = 0;
   #inFlight = 0;
   #draining = false;
   #stopped = false;
@@ -74,18 +84,38 @@ export class Shipper implements EventSink {
     return this.#outstanding;
   }
 
+  /** Bytes queued or in flight, with each event's overhead (the memory bound). */
+  get outstandingBytes(): number {
+    return this.#outstandingBytes;
+  }
+
   /** Queues an event; waits while the queue is full. After stop, events are ignored (not durable). */
-  async push(event: WireEvent, onDurable: () => void): Promise<void> {
-    while (this.#outstanding >= this.#o.maxQueuedEvents && !this.#stopped) {
+  async push(event: WireEvent | EncodedEvent, onDurable: () => void): Promise<void> {
+    while (this.#full() && !this.#stopped) {
       await new Promise<void>((resolve) => this.#spaceWaiters.push(resolve));
     }
     if (this.#stopped) return;
-    const line = fitEventLine(event, JSON.stringify(event), this.#o.maxEventBytes);
+    const id = isEncoded(event) ? event.id : event.event.id;
+    // An encoded line is parsed back only in the rare case it is over the event size cap.
+    const raw = isEncoded(event) ? event.json : JSON.stringify(event);
+    const line =
+      Buffer.byteLength(raw) <= this.#o.maxEventBytes
+        ? raw
+        : fitEventLine(isEncoded(event) ? (JSON.parse(raw) as WireEvent) : event, raw, this.#o.maxEventBytes);
     const bytes = Buffer.byteLength(line);
-    this.#queue.push({ id: event.event.id, line, bytes, enqueuedAtMs: this.#o.now(), onDurable });
+    this.#queue.push({ id, line, bytes, enqueuedAtMs: this.#o.now(), onDurable });
     this.#queuedBytes += bytes;
     this.#outstanding++;
+    this.#outstandingBytes += bytes + eventOverheadBytes;
     this.#pump();
+  }
+
+  /** One event always fits into an empty queue, however large, so a big line never stalls. */
+  #full(): boolean {
+    return (
+      this.#outstanding > 0 &&
+      (this.#outstanding >= this.#o.maxQueuedEvents || this.#outstandingBytes >= this.#o.maxQueuedBytes)
+    );
   }
 
   /** From now on, send without waiting for batches to fill (shutdown). */
@@ -226,9 +256,9 @@ export class Shipper implements EventSink {
       event.onDurable();
     }
     this.#outstanding -= events.length;
+    this.#outstandingBytes -= bytes + events.length * eventOverheadBytes;
     this.#o.observer?.durable(events.length, bytes);
-    while (this.#outstanding < this.#o.maxQueuedEvents && this.#spaceWaiters.length > 0)
-      this.#spaceWaiters.shift()!();
+    while (!this.#full() && this.#spaceWaiters.length > 0) this.#spaceWaiters.shift()!();
     if (this.#outstanding === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
   }
 }

@@ -6,6 +6,7 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KilnError } from '../../../lib/errors.ts';
+import type { ReadTimesState } from './read-times.ts';
 
 /** What is remembered about one file. */
 export interface FileCheckpoint {
@@ -24,6 +25,8 @@ export interface FileCheckpoint {
   /** Everything before this byte offset is durable at the collector. */
   offset: number;
   updatedAt: string;
+  /** Read days and the emit lease of lines without their own timestamp (read-times.ts). */
+  readTimes?: ReadTimesState;
 }
 
 interface StateDocument {

@@ -25,7 +25,7 @@ import {
 } from './file-identity.ts';
 import { decideRotation, type RotationState } from './rotation.ts';
 import type { FileSourceSettings } from './settings.ts';
-import { FileTailer, type TailerHooks } from './tailer.ts';
+import { FileTailer, readChunkBytes, type TailerHooks } from './tailer.ts';
 
 /** Per-file completeness at shutdown: bytes confirmed durable versus file size. */
 export interface FileCompleteness {
@@ -56,6 +56,8 @@ export class FileSource implements Source {
   #lastSaveMs = 0;
   #dirty = false;
   #stopped: Promise<void> | undefined;
+  /** The loop's read buffer, shared by every tailer (they read one at a time). */
+  readonly #buffer = Buffer.allocUnsafeSlow(readChunkBytes);
 
   constructor(settings: FileSourceSettings, log: Logger) {
     this.#s = settings;
@@ -72,7 +74,7 @@ export class FileSource implements Source {
     this.#loop = this.#run();
   }
 
-  /** Reads every file to its end now and emits held-back multiline groups. */
+  /** Reads every file to its end now, all at once, and emits held-back multiline groups. */
   async drain(): Promise<void> {
     this.#abort.abort();
     await this.#loop;
@@ -86,7 +88,8 @@ export class FileSource implements Source {
       this.#stopping = true;
       this.#abort.abort();
       await this.#loop;
-      await this.#save();
+      // Nothing reads any more: the leases can shrink to what was emitted (read-times.ts).
+      await this.#save(true);
       await Promise.all(this.#tailers.map((t) => t.close()));
     })();
     return this.#stopped;
@@ -142,17 +145,31 @@ export class FileSource implements Source {
       await this.#scan();
     }
     let behind = false;
-    for (const tailer of [...this.#tailers]) {
-      if (this.#stopping) return false;
-      if (tailer.state === 'truncated') continue;
-      if ((await this.#observe(tailer, scanning)) === 'truncated') continue;
-      const budget = final ? Number.POSITIVE_INFINITY : readBudgetBytes;
-      if (!(await tailer.readAvailable(budget, () => this.#stopping))) behind = true;
-      await (final ? tailer.flushAll() : tailer.flushIdle());
+    if (final) {
+      // The drain reads every file at once, each with its own buffer: the shipper's queue takes
+      // their events in turn (its waiters are served in order), so a short deadline ships a
+      // share of each file instead of one file whole and the others not at all.
+      await Promise.all(this.#tailers.map((tailer) => this.#drainOne(tailer)));
+    } else {
+      for (const tailer of [...this.#tailers]) {
+        if (this.#stopping) return false;
+        if (tailer.state === 'truncated') continue;
+        if ((await this.#observe(tailer, scanning)) === 'truncated') continue;
+        if (!(await tailer.readAvailable(readBudgetBytes, () => this.#stopping, this.#buffer))) behind = true;
+        await tailer.flushIdle();
+      }
     }
     await this.#retire(final);
     if (this.#dirty && (final || now - this.#lastSaveMs >= this.#s.checkpointIntervalMs)) await this.#save();
     return behind;
+  }
+
+  async #drainOne(tailer: FileTailer): Promise<void> {
+    if (tailer.state === 'truncated') return;
+    if ((await this.#observe(tailer, true)) === 'truncated') return;
+    const buffer = Buffer.allocUnsafeSlow(readChunkBytes);
+    await tailer.readAvailable(Number.POSITIVE_INFINITY, () => this.#stopping, buffer);
+    await tailer.flushAll();
   }
 
   async #observe(tailer: FileTailer, checkHead: boolean, copyCandidate?: string): Promise<RotationState> {
@@ -341,6 +358,7 @@ export class FileSource implements Source {
     return {
       emit: (event, onDurable) => sink.push(event, onDurable),
       onCheckpoint: () => this.#markDirty(),
+      persist: () => this.#save(),
       onRead: this.#s.onRead,
     };
   }
@@ -349,12 +367,12 @@ export class FileSource implements Source {
     this.#dirty = true;
   }
 
-  async #save(): Promise<void> {
+  async #save(final = false): Promise<void> {
     this.#dirty = false;
     this.#lastSaveMs = this.#s.now();
     const stamp = new Date(this.#lastSaveMs).toISOString();
     // Files not seen this run stay remembered until their inode shows up again or is gone.
-    const live = this.#tailers.map((t) => ({ ...t.checkpoint, updatedAt: stamp }));
+    const live = this.#tailers.map((t) => ({ ...t.saved(final), updatedAt: stamp }));
     await this.#store.save([...live, ...this.#saved]);
   }
 }

@@ -44,7 +44,11 @@ export class LineSplitter {
     return this.#seen;
   }
 
-  /** Feeds the next chunk (kept by reference: do not reuse it); returns the completed lines, in order. */
+  /**
+   * Feeds the next chunk; returns the completed lines, in order. The lines' bytes may point into
+   * `chunk` (use them before reusing it); the incomplete rest is copied, so the caller may reuse
+   * `chunk` for the next read.
+   */
   push(chunk: Buffer): RawLine[] {
     const lines: RawLine[] = [];
     let from = 0;
@@ -56,12 +60,11 @@ export class LineSplitter {
       lines.push(this.#complete());
       from = at + 1;
     }
+    // Only the incomplete line outlives this call: at most maxLineBytes, copied once.
+    if (this.#parts.length > 0 && this.#parts.at(-1)!.buffer === chunk.buffer) {
+      this.#parts = [Buffer.concat(this.#parts, this.#kept)];
+    }
     return lines;
-  }
-
-  /** Copies the incomplete line out of the read buffers, so an idle file does not pin them. */
-  detach(): void {
-    if (this.#parts.length > 0) this.#parts = [Buffer.concat(this.#parts, this.#kept)];
   }
 
   #keep(segment: Buffer): void {
@@ -69,7 +72,6 @@ export class LineSplitter {
     const room = this.#maxLineBytes - this.#kept;
     if (room <= 0 || segment.length === 0) return;
     const part = segment.length > room ? segment.subarray(0, room) : segment;
-    // No copy: callers hand in a fresh buffer per read and never write to it again.
     this.#parts.push(part);
     this.#kept += part.length;
   }

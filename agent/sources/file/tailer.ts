@@ -6,15 +6,15 @@
  * the checkpoint through the in-order OffsetTracker.
  */
 import type { FileHandle } from 'node:fs/promises';
-import type { WireEvent } from '../../../lib/wire.ts';
-import type { AgentIdentity } from '../../pipeline/source.ts';
+import type { AgentIdentity, EncodedEvent } from '../../pipeline/source.ts';
 import type { FileCheckpoint } from './checkpoint-store.ts';
 import { decodeLine } from './decode-line.ts';
-import { buildLogEvent, type EventShape } from './event-builder.ts';
+import { type EventShape, LogEventEncoder } from './event-builder.ts';
 import { hashHead } from './file-identity.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { type LogRecord, MultilineGrouper, type MultilineOptions } from './multiline.ts';
 import { OffsetTracker } from './offset-tracker.ts';
+import { ReadTimes } from './read-times.ts';
 import type { RotationState } from './rotation.ts';
 
 /** How a tailer reads and shapes one input's files. */
@@ -28,13 +28,20 @@ export interface TailerSettings {
 
 /** Where a tailer sends events and reports checkpoint moves. */
 export interface TailerHooks {
-  emit(event: WireEvent, onDurable: () => void): Promise<void>;
+  emit(event: EncodedEvent, onDurable: () => void): Promise<void>;
   onCheckpoint(): void;
+  /** Saves every checkpoint now (before emitting past what the saved state allows). */
+  persist(): Promise<void>;
   /** Counts read bytes and records (telemetry). */
   onRead?(bytes: number, records: number): void;
 }
 
-const chunkBytes = 256 * 1024;
+/**
+ * One read buffer for every tailer of a source: the source reads one file at a time on its
+ * loop, and the splitter copies out the one incomplete line a read can leave. A drain reads the
+ * files concurrently and gives each its own buffer.
+ */
+export const readChunkBytes = 64 * 1024;
 
 /** One tailed file generation. */
 export class FileTailer {
@@ -53,6 +60,8 @@ export class FileTailer {
   readonly #splitter: LineSplitter;
   readonly #grouper: MultilineGrouper;
   readonly #tracker: OffsetTracker;
+  readonly #encoder: LogEventEncoder;
+  readonly #readTimes: ReadTimes;
 
   constructor(handle: FileHandle, checkpoint: FileCheckpoint, settings: TailerSettings, hooks: TailerHooks) {
     this.#handle = handle;
@@ -63,6 +72,8 @@ export class FileTailer {
     this.#splitter = new LineSplitter(settings.maxLineBytes, checkpoint.offset);
     this.#grouper = new MultilineGrouper(settings.multiline);
     this.#tracker = new OffsetTracker(checkpoint.offset);
+    this.#encoder = new LogEventEncoder(settings.identity, settings.shape);
+    this.#readTimes = new ReadTimes(checkpoint.readTimes);
     this.lastGrowthAtMs = settings.now();
     this.committedAtMs = settings.now();
   }
@@ -82,6 +93,15 @@ export class FileTailer {
     return !this.#grouper.hasOpenGroup;
   }
 
+  /**
+   * The checkpoint as it is saved: with the read-time state (read-times.ts). `final` (the
+   * source's loop has ended: nothing more is emitted) trims the lease to what was emitted.
+   */
+  saved(final = false): FileCheckpoint {
+    const emittedEnd = final ? this.#splitter.pendingOffset : undefined;
+    return { ...this.checkpoint, readTimes: this.#readTimes.state(this.committed, emittedEnd) };
+  }
+
   /** The open descriptor's current size and link count. */
   async statOpen(): Promise<{ size: number; nlink: number }> {
     const stat = await this.#handle.stat();
@@ -99,20 +119,16 @@ export class FileTailer {
    * Reads up to `budgetBytes` (or to the end), emitting every completed record. Resolves
    * with true at end of file. Waits inside `emit` while the shipper's queue is full.
    */
-  async readAvailable(budgetBytes: number, shouldStop: () => boolean): Promise<boolean> {
+  async readAvailable(budgetBytes: number, shouldStop: () => boolean, buffer: Buffer): Promise<boolean> {
     let budget = budgetBytes;
     while (budget > 0 && !shouldStop()) {
-      // A fresh buffer per read: the splitter keeps slices of it for lines spanning reads.
-      const buffer = Buffer.allocUnsafeSlow(chunkBytes);
-      const { bytesRead } = await this.#handle.read(buffer, 0, chunkBytes, this.readOffset);
-      if (bytesRead === 0) {
-        this.#splitter.detach();
-        return true;
-      }
+      const { bytesRead } = await this.#handle.read(buffer, 0, buffer.length, this.readOffset);
+      if (bytesRead === 0) return true;
       this.readOffset += bytesRead;
       budget -= bytesRead;
       const records: LogRecord[] = [];
       const nowMs = this.#settings.now();
+      // The splitter copies what it keeps of the buffer: the next read reuses it.
       for (const raw of this.#splitter.push(buffer.subarray(0, bytesRead))) {
         const { text, invalidUtf8 } = decodeLine(raw.bytes, raw.truncated);
         records.push(
@@ -166,7 +182,9 @@ export class FileTailer {
   }
 
   async #emitAll(records: LogRecord[]): Promise<void> {
-    const { identity, shape, now } = this.#settings;
+    const { now } = this.#settings;
+    let isoMs = Number.NaN;
+    let iso = '';
     for (const record of records) {
       const ticket = this.#tracker.track(record.end);
       const onDurable = () => {
@@ -181,8 +199,14 @@ export class FileTailer {
         onDurable();
         continue;
       }
-      const file = { path: this.checkpoint.path, fingerprint: this.checkpoint.fingerprint };
-      await this.#hooks.emit(buildLogEvent(record, file, identity, shape, now()), onDurable);
+      const readAt = this.#readTimes.timeFor(record.offset, now());
+      // Saved before the event exists anywhere: a restart then gives it the same day (read-times.ts).
+      if (readAt.save) await this.#hooks.persist();
+      if (readAt.atMs !== isoMs) {
+        isoMs = readAt.atMs;
+        iso = new Date(isoMs).toISOString();
+      }
+      await this.#hooks.emit(this.#encoder.encode(record, this.checkpoint, iso), onDurable);
     }
   }
 }

@@ -27,12 +27,12 @@ export function toIsoTime(value: unknown): string | undefined {
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
-/** The record's @timestamp: from the rule when it matches, else `readAtMs`. */
+/** The record's @timestamp: from the rule when it matches, else `readAtIso` (the read time). */
 export function extractTimestamp(
   text: string,
   parsedJson: unknown,
   rule: TimestampRule | undefined,
-  readAtMs: number,
+  readAtIso: string,
 ): string {
   if (rule?.jsonField && parsedJson !== undefined) {
     const found = toIsoTime(readPath(parsedJson, rule.jsonField));
@@ -42,7 +42,7 @@ export function extractTimestamp(
     const found = toIsoTime(rule.pattern.exec(text)?.[1]);
     if (found) return found;
   }
-  return new Date(readAtMs).toISOString();
+  return readAtIso;
 }
 
 /** Parses a JSON object line, or undefined when the line is not a JSON object. */

@@ -59,7 +59,7 @@ describe('drift source', () => {
       begin: () =>
         source.start({
           push: async (event, onDurable) => {
-            events.push(event);
+            events.push(event as WireEvent);
             onDurable();
           },
         }),

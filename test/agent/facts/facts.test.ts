@@ -183,7 +183,7 @@ describe('createFactsSource', () => {
         return { ...current, host: { ...current.host, uptimeSeconds: collections } };
       },
     });
-    await source.start({ push: async (e) => void pushed.push(e) });
+    await source.start({ push: async (e) => void pushed.push(e as WireEvent) });
     await waitFor(() => collections >= 4);
     expect(pushed).toHaveLength(1);
     current = { ...base, cloud: { provider: 'aws', instanceId: 'i-0abc', spotAction: '{"action":"stop"}' } };

@@ -8,7 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CollectorClient } from '../../../agent/shipper/collector-client.ts';
-import { Shipper, type ShipperOptions, type TokenProvider } from '../../../agent/shipper/shipper.ts';
+import {
+  eventOverheadBytes,
+  Shipper,
+  type ShipperOptions,
+  type TokenProvider,
+} from '../../../agent/shipper/shipper.ts';
 import { silentLogger } from '../../../lib/log.ts';
 import type { WireEvent } from '../../../lib/wire.ts';
 import { TestCollector } from './test-collector.ts';
@@ -59,6 +64,7 @@ function shipper(options: Partial<ShipperOptions> = {}, provider: TokenProvider 
     maxInFlight: 2,
     maxQueuedEvents: 1000,
     maxEventBytes: 1024 * 1024,
+    maxQueuedBytes: 64 * 1024 * 1024,
     backoffBaseMs: 10,
     backoffMaxMs: 50,
     ...options,
@@ -174,6 +180,7 @@ describe('Shipper', () => {
       maxInFlight: 1,
       maxQueuedEvents: 100,
       maxEventBytes: 1024 * 1024,
+      maxQueuedBytes: 64 * 1024 * 1024,
       backoffBaseMs: 10,
       backoffMaxMs: 50,
     });
@@ -219,6 +226,39 @@ describe('Shipper', () => {
     expect(durable.size).toBe(4);
   });
 
+  it('bounds memory in bytes: push waits once maxQueuedBytes of lines (plus their overhead) are outstanding', async () => {
+    let release: () => void = () => {};
+    collector.hold = new Promise((resolve) => {
+      release = resolve;
+    });
+    const line = (i: number) => ({
+      encoded: true as const,
+      id: `id-${i}`,
+      json: JSON.stringify({ ...event(i), message: 'x'.repeat(1000) }),
+    });
+    const perEvent = Buffer.byteLength(line(0).json) + eventOverheadBytes;
+    // Room for two events and a bit: the third push fills the queue past the bound, the fourth waits.
+    const s = shipper({ maxQueuedBytes: 2 * perEvent + 10, maxEvents: 2, flushIntervalMs: 5 });
+    const durable = new Set<string>();
+    for (let i = 0; i < 3; i++) await s.push(line(i), () => durable.add(`id-${i}`));
+    let fourthQueued = false;
+    const fourth = s
+      .push(line(3), () => durable.add('id-3'))
+      .then(() => {
+        fourthQueued = true;
+      });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fourthQueued).toBe(false);
+    expect(s.outstanding).toBe(3);
+    expect(s.outstandingBytes).toBe(3 * perEvent);
+    collector.hold = undefined;
+    release();
+    await fourth;
+    expect(await s.waitIdle(10_000)).toBe(true);
+    expect([...durable].sort()).toEqual(['id-0', 'id-1', 'id-2', 'id-3']);
+    expect(s.outstandingBytes).toBe(0);
+  });
+
   it('ships over HTTPS to a collector whose certificate is signed by the configured CA file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-tls-'));
     const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
@@ -254,6 +294,7 @@ describe('Shipper', () => {
       maxInFlight: 1,
       maxQueuedEvents: 100,
       maxEventBytes: 1024 * 1024,
+      maxQueuedBytes: 64 * 1024 * 1024,
       backoffBaseMs: 10,
       backoffMaxMs: 50,
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildLogEvent } from '../../../../agent/sources/file/event-builder.ts';
+import { buildLogEvent, LogEventEncoder } from '../../../../agent/sources/file/event-builder.ts';
 import { kilnVersion } from '../../../../lib/version.ts';
 import { deriveEventId } from '../../../../lib/wire.ts';
 import { identity } from './support.ts';
@@ -63,5 +63,42 @@ describe('buildLogEvent', () => {
       original_bytes: 9000,
       invalid_utf8: true,
     });
+  });
+});
+
+describe('LogEventEncoder', () => {
+  const readAtIso = new Date(readAt).toISOString();
+  const shapes = [
+    { json: false, timestamp: undefined },
+    { json: true, timestamp: { jsonField: 'time' } },
+    { json: false, timestamp: { pattern: /^(\S+)/ } },
+  ];
+  const records = [
+    record('hello'),
+    record('quote " backslash \\ tab \t and ünïcode ✓'),
+    record('{"time":"2026-01-02T03:04:05Z","level":"warn","n":1}'),
+    record('2026-05-06T07:08:09Z first\n  at second', { lines: 2 }),
+    record('cut', { truncated: true, originalBytes: 5_000_000 }),
+    record('bad \ufffd byte', { invalidUtf8: true }),
+  ];
+  it('writes exactly the document buildLogEvent describes, as one JSON line with its id', () => {
+    for (const shape of shapes) {
+      const encoder = new LogEventEncoder(identity, shape);
+      for (const r of records) {
+        const encoded = encoder.encode(r, file, readAtIso);
+        expect(encoded.json).not.toContain('\n');
+        expect(JSON.parse(encoded.json)).toEqual(buildLogEvent(r, file, identity, shape, readAt));
+        expect(encoded.id).toBe(deriveEventId('i-test', 'fp1', 42));
+      }
+    }
+  });
+
+  it('follows a change of path or fingerprint (a renamed file, a copy read through the original)', () => {
+    const encoder = new LogEventEncoder(identity, shapes[0]!);
+    encoder.encode(record('a'), file, readAtIso);
+    const moved = { path: '/var/log/app.json.1', fingerprint: 'fp2' };
+    expect(JSON.parse(encoder.encode(record('a'), moved, readAtIso).json)).toEqual(
+      buildLogEvent(record('a'), moved, identity, shapes[0]!, readAt),
+    );
   });
 });

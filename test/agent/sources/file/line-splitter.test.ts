@@ -74,12 +74,15 @@ describe('LineSplitter', () => {
     ]);
   });
 
-  it('keeps an incomplete line intact across detach()', () => {
+  it('keeps an incomplete line intact when the caller reuses its read buffer', () => {
     const splitter = new LineSplitter(64, 0);
-    splitter.push(Buffer.from('ab'));
-    splitter.push(Buffer.from('cd'));
-    splitter.detach();
-    expect(splitter.push(Buffer.from('e\n')).map((l) => [l.bytes.toString(), l.offset, l.end])).toEqual([
+    const buffer = Buffer.alloc(2);
+    buffer.write('ab');
+    splitter.push(buffer);
+    buffer.write('cd');
+    splitter.push(buffer);
+    buffer.write('e\n');
+    expect(splitter.push(buffer).map((l) => [l.bytes.toString(), l.offset, l.end])).toEqual([
       ['abcde', 0, 6],
     ]);
   });

@@ -3,7 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AgentConfig, agentConfigSchema } from '../../../../agent/config.ts';
-import type { AgentIdentity, EventSink } from '../../../../agent/pipeline/source.ts';
+import {
+  type AgentIdentity,
+  type EncodedEvent,
+  type EventSink,
+  isEncoded,
+} from '../../../../agent/pipeline/source.ts';
 import type { WireEvent } from '../../../../lib/wire.ts';
 
 /** The identity the tests run as. */
@@ -51,9 +56,10 @@ export class RecordingSink implements EventSink {
     this.autoAck = autoAck;
   }
 
-  async push(event: WireEvent, onDurable: () => void): Promise<void> {
+  async push(event: WireEvent | EncodedEvent, onDurable: () => void): Promise<void> {
     while (this.#gate) await this.#gate;
-    this.events.push(event);
+    // The file source sends its events as JSON lines: record them as the collector reads them.
+    this.events.push(isEncoded(event) ? (JSON.parse(event.json) as WireEvent) : event);
     if (this.autoAck) onDurable();
     else this.acks.push(onDurable);
   }

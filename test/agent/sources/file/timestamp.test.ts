@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { extractTimestamp, parseJsonObject, readPath } from '../../../../agent/sources/file/timestamp.ts';
 
-const readAt = Date.UTC(2026, 10, 22, 12, 0, 0);
+const readAt = new Date(Date.UTC(2026, 10, 22, 12, 0, 0)).toISOString();
 
 describe('extractTimestamp', () => {
   const cases: Array<[string, string, Parameters<typeof extractTimestamp>[2], string]> = [
