@@ -112,6 +112,16 @@ export async function endsMatch(
   return (await tailed.readAt(at, size - at)).equals(theirs);
 }
 
+async function isSameFile(path: string, saved: FileCheckpoint): Promise<boolean> {
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return false;
+  try {
+    return await matchesCheckpoint(handle, await handle.stat(), saved);
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * Where a saved file's bytes went while the agent was down, or undefined when they are still
  * at its path (or gone): the same inode renamed in the same folder, or a copytruncate copy
@@ -125,7 +135,9 @@ export async function findMovedContent(saved: FileCheckpoint): Promise<string | 
   await atPath?.close();
   if (sameHead) return undefined;
   const renamed = sameInode ? undefined : await findByInode(dirname(saved.path), saved.dev, saved.ino);
-  if (renamed) return renamed;
+  // The inode alone is not the file: deleted and created again while the agent was down, a new
+  // file can get the old inode (and the same banner line). Birth time and head must match too.
+  if (renamed && (await isSameFile(renamed, saved))) return renamed;
   const copy = await openCopy(saved, saved.offset, await rotationSiblings(saved.path));
   await copy?.handle.close();
   return copy?.path;

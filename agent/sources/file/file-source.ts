@@ -151,11 +151,13 @@ export class FileSource implements Source {
       // share of each file instead of one file whole and the others not at all.
       await Promise.all(this.#tailers.map((tailer) => this.#drainOne(tailer)));
     } else {
+      // A drain (abort) takes over at once: the rest of this pass would read file after file.
+      const stop = () => this.#stopping || this.#abort.signal.aborted;
       for (const tailer of [...this.#tailers]) {
-        if (this.#stopping) return false;
+        if (stop()) return false;
         if (tailer.state === 'truncated') continue;
         if ((await this.#observe(tailer, scanning)) === 'truncated') continue;
-        if (!(await tailer.readAvailable(readBudgetBytes, () => this.#stopping, this.#buffer))) behind = true;
+        if (!(await tailer.readAvailable(readBudgetBytes, stop, this.#buffer))) behind = true;
         await tailer.flushIdle();
       }
     }
