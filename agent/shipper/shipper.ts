@@ -16,6 +16,7 @@ import { type EncodedEvent, type EventSink, isEncoded } from '../pipeline/source
 import { type BatchLimits, batchReady, batchSize, msUntilDue, type QueuedEvent } from './batcher.ts';
 import type { CollectorClient } from './collector-client.ts';
 import { fitEventLine } from './event-size.ts';
+import { FairGate } from './fair-gate.ts';
 import { classifyBatchResponse } from './response.ts';
 
 const gzipAsync = promisify(gzip);
@@ -69,7 +70,7 @@ export class Shipper implements EventSink {
   #stopped = false;
   readonly #abort = new AbortController();
   #timer: NodeJS.Timeout | undefined;
-  #spaceWaiters: Array<() => void> = [];
+  readonly #gate = new FairGate(() => this.#full());
   #idleWaiters: Array<() => void> = [];
 
   constructor(client: CollectorClient, tokens: TokenProvider, log: Logger, options: ShipperOptions) {
@@ -91,9 +92,9 @@ export class Shipper implements EventSink {
 
   /** Queues an event; waits while the queue is full. After stop, events are ignored (not durable). */
   async push(event: WireEvent | EncodedEvent, onDurable: () => void): Promise<void> {
-    while (this.#full() && !this.#stopped) {
-      await new Promise<void>((resolve) => this.#spaceWaiters.push(resolve));
-    }
+    // Strictly first come, first served (fair-gate.ts): files drained at once on shutdown take
+    // turns instead of the first one filling every free slot.
+    await this.#gate.enter();
     if (this.#stopped) return;
     const id = isEncoded(event) ? event.id : event.event.id;
     // An encoded line is parsed back only in the rare case it is over the event size cap.
@@ -107,6 +108,7 @@ export class Shipper implements EventSink {
     this.#queuedBytes += bytes;
     this.#outstanding++;
     this.#outstandingBytes += bytes + eventOverheadBytes;
+    this.#gate.next();
     this.#pump();
   }
 
@@ -144,7 +146,7 @@ export class Shipper implements EventSink {
     this.#stopped = true;
     this.#abort.abort();
     clearTimeout(this.#timer);
-    for (const wake of this.#spaceWaiters.splice(0)) wake();
+    this.#gate.openForGood();
   }
 
   #pump(): void {
@@ -258,7 +260,7 @@ export class Shipper implements EventSink {
     this.#outstanding -= events.length;
     this.#outstandingBytes -= bytes + events.length * eventOverheadBytes;
     this.#o.observer?.durable(events.length, bytes);
-    while (!this.#full() && this.#spaceWaiters.length > 0) this.#spaceWaiters.shift()!();
+    this.#gate.next();
     if (this.#outstanding === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
   }
 }

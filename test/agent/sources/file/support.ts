@@ -3,12 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AgentConfig, agentConfigSchema } from '../../../../agent/config.ts';
-import {
-  type AgentIdentity,
-  type EncodedEvent,
-  type EventSink,
-  isEncoded,
-} from '../../../../agent/pipeline/source.ts';
+import type { AgentIdentity, EncodedEvent, EventSink } from '../../../../agent/pipeline/source.ts';
 import type { WireEvent } from '../../../../lib/wire.ts';
 
 /** The identity the tests run as. */
@@ -59,7 +54,10 @@ export class RecordingSink implements EventSink {
   async push(event: WireEvent | EncodedEvent, onDurable: () => void): Promise<void> {
     while (this.#gate) await this.#gate;
     // The file source sends its events as JSON lines: record them as the collector reads them.
-    this.events.push(isEncoded(event) ? (JSON.parse(event.json) as WireEvent) : event);
+    const encoded = (event as EncodedEvent).encoded === true;
+    this.events.push(
+      encoded ? (JSON.parse((event as EncodedEvent).json) as WireEvent) : (event as WireEvent),
+    );
     if (this.autoAck) onDurable();
     else this.acks.push(onDurable);
   }
