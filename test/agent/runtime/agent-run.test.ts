@@ -122,6 +122,36 @@ describe('kiln-agent run', () => {
     expect(statSync(join(t.state, 'instance-token')).mode & 0o777).toBe(0o600);
   });
 
+  it('on SIGTERM drains 300 000 unread lines of three files within the default 20 s deadline', async () => {
+    const t = await setup('drain-300k', {}, 20_000);
+    const files = ['a', 'b', 'c'].map((name) => join(t.logs, `${name}.log`));
+    for (const [i, file] of files.entries()) writeFileSync(file, lines(`w${i}`, 0, 10));
+    const agent = runAgent(t.config);
+    await until('first lines', () => t.collector.messages().length >= 30);
+    for (const [i, file] of files.entries()) appendFileSync(file, lines(`f${i}`, 0, 100_000));
+    agent.child.kill('SIGTERM');
+    expect(await agent.exited).toBe(0);
+    const messages = t.collector.messages();
+    expect(messages).toHaveLength(300_030);
+    expect(new Set(messages).size).toBe(300_030);
+    expect(t.collector.duplicates).toBe(0);
+    const shutdowns = [...t.collector.stored.values()].filter(
+      (e) => e.kiln.kind === 'lifecycle' && (e.kiln.lifecycle as { phase: string }).phase === 'shutdown',
+    );
+    expect(
+      shutdowns
+        .map((e) => e.kiln.completeness)
+        .sort((x, y) => String((x as { file: string }).file).localeCompare((y as { file: string }).file)),
+    ).toEqual(
+      files.map((file) => ({
+        file,
+        bytes_shipped: statSync(file).size,
+        file_size: statSync(file).size,
+        complete: true,
+      })),
+    );
+  });
+
   it('after SIGKILL mid-batch resumes from its checkpoint: nothing lost, re-sent events keep their ids', async () => {
     const t = await setup('sigkill', { batchMaxEvents: 500, maxInFlight: 2 });
     const file = join(t.logs, 'app.log');
