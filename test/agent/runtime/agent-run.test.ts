@@ -122,8 +122,10 @@ describe('kiln-agent run', () => {
     expect(statSync(join(t.state, 'instance-token')).mode & 0o777).toBe(0o600);
   });
 
-  it('on SIGTERM drains 300 000 unread lines of three files within the default 20 s deadline', async () => {
-    const t = await setup('drain-300k', {}, 20_000);
+  // How long the drain takes is a benchmark figure (bench/RESULTS.md), not something a test on a
+  // shared 2-core machine can assert: the deadline here is generous, the outcome exact.
+  it('on SIGTERM drains 300 000 unread lines of three files, exactly once, every file complete', async () => {
+    const t = await setup('drain-300k', {}, 120_000);
     const files = ['a', 'b', 'c'].map((name) => join(t.logs, `${name}.log`));
     for (const [i, file] of files.entries()) writeFileSync(file, lines(`w${i}`, 0, 10));
     const agent = runAgent(t.config);

@@ -103,6 +103,23 @@ describe('read time across UTC midnight', () => {
   });
 });
 
+/**
+ * Makes the saved checkpoints say what they would say if `path` had been handed the inode of the
+ * file they describe: ext4 deliberately does not reuse a recently freed inode at once (its
+ * "recently deleted" check), so a test cannot count on the kernel to do it; the state the agent
+ * finds on restart is built instead, on the real files, exactly as inode reuse leaves it.
+ */
+function pretendReusedInode(stateDir: string, path: string): void {
+  const file = join(stateDir, 'file-checkpoints.json');
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as { files: Array<{ ino: number; dev: number }> };
+  const stat = statSync(path);
+  for (const checkpoint of saved.files) {
+    checkpoint.ino = stat.ino;
+    checkpoint.dev = stat.dev;
+  }
+  writeFileSync(file, JSON.stringify(saved));
+}
+
 describe('file identity across a restart', () => {
   it('reads a new file at a reused inode with the same first bytes as new, from its first line', async () => {
     const dirs = tempDirs('reuse-down');
@@ -114,11 +131,10 @@ describe('file identity across a restart', () => {
     const source = await startSource(dirs.state, join(dirs.logs, '*.log'), first);
     await until('2001 events', () => first.events.length === 2001);
     await source.stop();
-    const oldIno = statSync(old).ino;
     rmSync(old);
     const fresh = join(dirs.logs, 'new.log');
-    writeFileSync(fresh, banner + numbered('new', 0, 3000)); // ext4 hands the freed inode out again
-    expect(statSync(fresh).ino).toBe(oldIno);
+    writeFileSync(fresh, banner + numbered('new', 0, 3000));
+    pretendReusedInode(dirs.state, fresh);
     const second = new RecordingSink();
     await startSource(dirs.state, join(dirs.logs, '*.log'), second);
     await until('3001 events', () => second.events.length >= 3001);
