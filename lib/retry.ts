@@ -1,7 +1,11 @@
 /**
- * The one retry helper every part shares (agent shipper, bulk writer, webhook):
- * exponential backoff with full jitter, Retry-After honoured, and a status classifier.
- * See https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/ for full jitter.
+ * kiln's one retry layer. An attempt returns a typed outcome — `ok`, `permanent` or
+ * `retryable` with the server's Retry-After when it gave one (the shape of OpenTelemetry's
+ * export results) — and `retry` runs attempts until one is final, the attempts run out or the
+ * signal aborts, waiting with exponential backoff and full jitter
+ * (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/) on an injected
+ * clock. A caller never wraps a callee that already retries: the one that owns the attempt
+ * owns its retries.
  */
 
 /** Backoff settings; units in names. */
@@ -59,4 +63,72 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/** What one attempt came to. */
+export type AttemptOutcome<T> =
+  | { kind: 'ok'; value: T }
+  | { kind: 'permanent'; error: unknown }
+  | { kind: 'retryable'; error: unknown; retryAfterMs?: number };
+
+/** The outcome constructors. */
+export const outcome = {
+  ok: <T>(value: T): AttemptOutcome<T> => ({ kind: 'ok', value }),
+  permanent: <T = never>(error: unknown): AttemptOutcome<T> => ({ kind: 'permanent', error }),
+  retryable: <T = never>(error: unknown, retryAfterMs?: number): AttemptOutcome<T> => ({
+    kind: 'retryable',
+    error,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  }),
+};
+
+/** Time, injected so retries can be tested without waiting. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** The real clock. */
+export const systemClock: Clock = { now: () => Date.now(), sleep };
+
+/** How `retry` retries. */
+export interface RetryOptions {
+  /** Attempts in all, the first included. Default unlimited (until ok, permanent or aborted). */
+  maxAttempts?: number;
+  backoff?: BackoffOptions;
+  /** Stops waiting and attempting; the last outcome is returned. */
+  signal?: AbortSignal;
+  /** Default systemClock. */
+  clock?: Clock;
+  /** Jitter source. Default Math.random. */
+  random?: () => number;
+  /** Told before each wait (for logs and metrics). */
+  onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
+}
+
+/**
+ * Runs `attempt(n)` (n from 0) until it is `ok` or `permanent`, the attempts are spent or the
+ * signal aborts, and returns the last outcome. A retryable outcome's `retryAfterMs` replaces
+ * the backoff delay for that wait.
+ */
+export async function retry<T>(
+  attempt: (n: number) => Promise<AttemptOutcome<T>>,
+  options: RetryOptions = {},
+): Promise<AttemptOutcome<T>> {
+  const clock = options.clock ?? systemClock;
+  const maxAttempts = options.maxAttempts ?? Number.POSITIVE_INFINITY;
+  for (let n = 0; ; n++) {
+    const result = await attempt(n);
+    if (result.kind !== 'retryable' || n + 1 >= maxAttempts || options.signal?.aborted) return result;
+    const delayMs = result.retryAfterMs ?? backoffDelayMs(n, options.backoff, options.random);
+    options.onRetry?.({ attempt: n + 1, delayMs, error: result.error });
+    await clock.sleep(delayMs, options.signal);
+    if (options.signal?.aborted) return result;
+  }
+}
+
+/** The value of an `ok` outcome, or its error thrown. */
+export function unwrapOutcome<T>(result: AttemptOutcome<T>): T {
+  if (result.kind === 'ok') return result.value;
+  throw result.error;
 }

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeError, hasCode, KilnError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
-import { backoffDelayMs, sleep } from '../../lib/retry.ts';
+import { outcome, parseRetryAfterMs, retry } from '../../lib/retry.ts';
 import { kilnVersion } from '../../lib/version.ts';
 import type { AgentConfig } from '../config.ts';
 import { createDriftSource } from '../drift/index.ts';
@@ -217,30 +217,44 @@ async function enrollWithRetry(
   log: Logger,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    if (signal?.aborted)
-      throw new KilnError('KILN_ERR_AGENT', 'stopped before the agent could enroll with the collector');
-    try {
-      await tokens.get();
-      return;
-    } catch (error) {
-      const status = (error as { status?: number }).status ?? 0;
-      const permanent =
-        hasCode(error, 'KILN_ERR_AUTH') ||
-        hasCode(error, 'KILN_ERR_FORBIDDEN') ||
-        hasCode(error, 'KILN_ERR_CONFLICT') ||
-        hasCode(error, 'KILN_ERR_CONFIG') ||
-        (status >= 400 && status < 500 && status !== 408 && status !== 429);
-      if (permanent) throw error;
-      const delayMs = backoffDelayMs(attempt, {
-        baseMs: config.shipping.backoffBaseMs,
-        maxMs: config.shipping.backoffMaxMs,
-      });
-      log.warn('collector not reachable for enrollment; retrying', {
-        'error.message': describeError(error),
-        'kiln.retry.delay_ms': delayMs,
-      });
-      await sleep(delayMs, signal);
-    }
+  const result = await retry(
+    async () => {
+      if (signal?.aborted) {
+        return outcome.permanent(
+          new KilnError('KILN_ERR_AGENT', 'stopped before the agent could enroll with the collector'),
+        );
+      }
+      try {
+        return outcome.ok(await tokens.get());
+      } catch (error) {
+        const status = (error as { status?: number }).status ?? 0;
+        const permanent =
+          hasCode(error, 'KILN_ERR_AUTH') ||
+          hasCode(error, 'KILN_ERR_FORBIDDEN') ||
+          hasCode(error, 'KILN_ERR_CONFLICT') ||
+          hasCode(error, 'KILN_ERR_CONFIG') ||
+          (status >= 400 && status < 500 && status !== 408 && status !== 429);
+        if (permanent) return outcome.permanent(error);
+        const retryAfter = parseRetryAfterMs(
+          (error as { retryAfter?: string | string[] }).retryAfter,
+          Date.now(),
+        );
+        return outcome.retryable(error, retryAfter);
+      }
+    },
+    {
+      backoff: { baseMs: config.shipping.backoffBaseMs, maxMs: config.shipping.backoffMaxMs },
+      ...(signal ? { signal } : {}),
+      onRetry: ({ delayMs, error }) =>
+        log.warn('collector not reachable for enrollment; retrying', {
+          'error.message': describeError(error),
+          'kiln.retry.delay_ms': delayMs,
+        }),
+    },
+  );
+  if (result.kind === 'ok') return;
+  if (result.kind === 'retryable' && signal?.aborted) {
+    throw new KilnError('KILN_ERR_AGENT', 'stopped before the agent could enroll with the collector');
   }
+  throw result.error;
 }

@@ -12,6 +12,7 @@
 import { randomBytes, type X509Certificate } from 'node:crypto';
 import { hasCode } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
+import { outcome, retry } from '../../lib/retry.ts';
 import type { EnrollResponse } from '../../lib/wire.ts';
 import type { AuditLog, AuditRecord } from '../audit/index.ts';
 import type { HolderDoc } from '../tokens/documents.ts';
@@ -75,11 +76,16 @@ export class EnrollmentService {
     if ('ok' in proven) return proven;
     base.instanceId = proven.instanceId;
     base.method = proven.method;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const holder = await this.#o.tokens.holders.read(proven.instanceId);
-      const outcome = await this.#hold(request, proven, holder, base);
-      if (outcome !== 'retry') return outcome;
-    }
+    // Only the same holder racing itself loses a write here: read again and decide again.
+    const held = await retry(
+      async () => {
+        const holder = await this.#o.tokens.holders.read(proven.instanceId);
+        const result = await this.#hold(request, proven, holder, base);
+        return result === 'retry' ? outcome.retryable('lost a race with itself') : outcome.ok(result);
+      },
+      { maxAttempts: 3, backoff: { baseMs: 20, maxMs: 200 } },
+    );
+    if (held.kind === 'ok') return held.value;
     return this.#refuse(
       base,
       409,

@@ -9,7 +9,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { KilnError } from '../../lib/errors.ts';
 import { esStatusOf, wrapEsError } from '../../lib/es.ts';
 import type { RegistryDocument } from '../../lib/fleet.ts';
-import { backoffDelayMs, sleep } from '../../lib/retry.ts';
+import { type AttemptOutcome, outcome, retry } from '../../lib/retry.ts';
 
 /** Settings of the retry loop. */
 export interface UpdateOptions {
@@ -34,37 +34,52 @@ export async function updateRegistryDocument(
   options: UpdateOptions = {},
 ): Promise<RegistryDocument | undefined> {
   const maxAttempts = options.maxAttempts ?? 50;
-  for (let attempt = 0; attempt < maxAttempts; attempt++) {
-    if (attempt > 0) await sleep(backoffDelayMs(attempt - 1, { baseMs: 10, maxMs: 500 }));
-    let current: { doc: RegistryDocument; seqNo: number; primaryTerm: number } | undefined;
-    try {
-      const got = await client.get<RegistryDocument>({ index, id }, { ignore: [404] });
-      if (got.found && got._source && got._seq_no !== undefined && got._primary_term !== undefined) {
-        current = { doc: got._source, seqNo: got._seq_no, primaryTerm: got._primary_term };
-      }
-    } catch (error) {
-      throw wrapEsError(error, `reading registry document ${id}`);
-    }
-    const next = await mutate(current?.doc);
-    if (!next) return undefined;
-    try {
-      await client.index({
-        index,
-        id,
-        document: next,
-        ...(current
-          ? { if_seq_no: current.seqNo, if_primary_term: current.primaryTerm }
-          : { op_type: 'create' }),
-        ...(options.refresh ? { refresh: 'wait_for' as const } : {}),
-      });
-      return next;
-    } catch (error) {
-      if (esStatusOf(error) === 409) continue;
-      throw wrapEsError(error, `writing registry document ${id}`);
-    }
-  }
+  const result = await retry(() => writeOnce(client, index, id, mutate, options), {
+    maxAttempts,
+    backoff: { baseMs: 10, maxMs: 500 },
+  });
+  if (result.kind === 'ok') return result.value;
+  if (result.kind === 'permanent') throw result.error;
   throw new KilnError(
     'KILN_ERR_ES_REQUEST',
     `registry document ${id} kept changing under ${maxAttempts} attempts to update it; the update will be retried with the next batch`,
   );
+}
+
+/** One read-mutate-write; a 409 (someone wrote in between) is retryable. */
+async function writeOnce(
+  client: Client,
+  index: string,
+  id: string,
+  mutate: (
+    current: RegistryDocument | undefined,
+  ) => RegistryDocument | undefined | Promise<RegistryDocument | undefined>,
+  options: UpdateOptions,
+): Promise<AttemptOutcome<RegistryDocument | undefined>> {
+  let current: { doc: RegistryDocument; seqNo: number; primaryTerm: number } | undefined;
+  try {
+    const got = await client.get<RegistryDocument>({ index, id }, { ignore: [404] });
+    if (got.found && got._source && got._seq_no !== undefined && got._primary_term !== undefined) {
+      current = { doc: got._source, seqNo: got._seq_no, primaryTerm: got._primary_term };
+    }
+  } catch (error) {
+    return outcome.permanent(wrapEsError(error, `reading registry document ${id}`));
+  }
+  const next = await mutate(current?.doc);
+  if (!next) return outcome.ok(undefined);
+  try {
+    await client.index({
+      index,
+      id,
+      document: next,
+      ...(current
+        ? { if_seq_no: current.seqNo, if_primary_term: current.primaryTerm }
+        : { op_type: 'create' }),
+      ...(options.refresh ? { refresh: 'wait_for' as const } : {}),
+    });
+    return outcome.ok(next);
+  } catch (error) {
+    if (esStatusOf(error) === 409) return outcome.retryable(error);
+    return outcome.permanent(wrapEsError(error, `writing registry document ${id}`));
+  }
 }

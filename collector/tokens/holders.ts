@@ -6,6 +6,7 @@
  * first one again.
  */
 import { KilnError } from '../../lib/errors.ts';
+import { outcome, retry } from '../../lib/retry.ts';
 import { type HolderDoc, holderId } from './documents.ts';
 import type { InstanceIdentity } from './identity.ts';
 import { hashToken, secretMatches, type TokenIndex, type Versioned } from './token-index.ts';
@@ -89,25 +90,34 @@ export class Holders {
 
   /** Clears the secret of an instance id (operator reset); false when it never enrolled. */
   async reset(instanceId: string, reason: string): Promise<boolean> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const current = await this.read(instanceId);
-      if (!current) return false;
-      const { secret_hash: _gone, current_token: _old, ...token } = current.doc.kiln.token;
-      const doc: HolderDoc = {
-        ...current.doc,
-        kiln: {
-          ...current.doc.kiln,
-          token: {
-            ...token,
-            revoked: false,
-            reset_at: new Date(this.#now()).toISOString(),
-            revoked_reason: reason,
+    const result = await retry(
+      async () => {
+        const current = await this.read(instanceId);
+        if (!current) return outcome.ok(false);
+        const { secret_hash: _gone, current_token: _old, ...token } = current.doc.kiln.token;
+        const doc: HolderDoc = {
+          ...current.doc,
+          kiln: {
+            ...current.doc.kiln,
+            token: {
+              ...token,
+              revoked: false,
+              reset_at: new Date(this.#now()).toISOString(),
+              revoked_reason: reason,
+            },
           },
-        },
-      };
-      if (await this.#index.replace(holderId(instanceId), doc, current, `resetting ${instanceId}`))
-        return true;
-    }
+        };
+        const written = await this.#index.replace(
+          holderId(instanceId),
+          doc,
+          current,
+          `resetting ${instanceId}`,
+        );
+        return written ? outcome.ok(true) : outcome.retryable('the holder changed while it was reset');
+      },
+      { maxAttempts: 10, backoff: { baseMs: 10, maxMs: 200 } },
+    );
+    if (result.kind === 'ok') return result.value;
     throw new KilnError('KILN_ERR_ES_REQUEST', `the holder of ${instanceId} kept changing; try again`);
   }
 }

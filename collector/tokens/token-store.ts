@@ -7,6 +7,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { KilnError } from '../../lib/errors.ts';
 import type { IndexNames } from '../../lib/indices.ts';
+import { outcome, retry } from '../../lib/retry.ts';
 import {
   type EnrollmentTokenDoc,
   type EnrollmentTokenInfo,
@@ -123,20 +124,23 @@ export class TokenStore {
 
   /** Counts a first enrollment against a token; false when a single-use token lost a race. */
   async recordUse(tokenId: string, instanceId: string): Promise<boolean> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const read = await this.#index.read<EnrollmentTokenDoc>(tokenId, 'reading an enrollment token');
-      if (!read) return false;
-      const t = read.doc.kiln.token;
-      if (t.single_use && (t.uses ?? 0) >= 1) return false;
-      const doc: EnrollmentTokenDoc = {
-        ...read.doc,
-        kiln: {
-          token: { ...t, uses: (t.uses ?? 0) + 1, used_by: [...(t.used_by ?? []), instanceId].slice(-100) },
-        },
-      };
-      if (await this.#index.replace(tokenId, doc, read, 'counting an enrollment token use')) return true;
-    }
-    return false;
+    const result = await retry(
+      async () => {
+        const read = await this.#index.read<EnrollmentTokenDoc>(tokenId, 'reading an enrollment token');
+        if (!read) return outcome.ok(false);
+        const t = read.doc.kiln.token;
+        if (t.single_use && (t.uses ?? 0) >= 1) return outcome.ok(false);
+        const used_by = [...(t.used_by ?? []), instanceId].slice(-100);
+        const doc: EnrollmentTokenDoc = {
+          ...read.doc,
+          kiln: { token: { ...t, uses: (t.uses ?? 0) + 1, used_by } },
+        };
+        const written = await this.#index.replace(tokenId, doc, read, 'counting an enrollment token use');
+        return written ? outcome.ok(true) : outcome.retryable('the token changed while its use was counted');
+      },
+      { maxAttempts: 10, backoff: { baseMs: 10, maxMs: 200 } },
+    );
+    return result.kind === 'ok' && result.value;
   }
 
   /** Issues an instance token for `identity`; the token is returned once and stored hashed. */

@@ -7,7 +7,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { isTransientEsError } from '../../../lib/es.ts';
 import type { IndexNames } from '../../../lib/indices.ts';
-import { type BackoffOptions, backoffDelayMs, sleep } from '../../../lib/retry.ts';
+import { type BackoffOptions, type Clock, outcome, retry, sleep } from '../../../lib/retry.ts';
 import type { BatchResult } from '../../../lib/wire.ts';
 import { type BulkItem, chunkBySize, encodeBulkCreate } from './encoder.ts';
 import { classifyBulkItems } from './response.ts';
@@ -56,6 +56,7 @@ export class BulkWriter {
   readonly #maxBulkBytes: number;
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #clock: Clock;
   readonly #random: () => number;
 
   constructor(client: Client, names: IndexNames, options: BulkWriterOptions = {}) {
@@ -66,6 +67,7 @@ export class BulkWriter {
     this.#maxBulkBytes = options.maxBulkBytes ?? 8 * 1024 * 1024;
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? ((ms) => sleep(ms));
+    this.#clock = { now: this.#now, sleep: (ms) => this.#sleep(ms) };
     this.#random = options.random ?? Math.random;
   }
 
@@ -86,41 +88,46 @@ export class BulkWriter {
   async #writeChunk(chunk: BulkItem[], report: WriteReport, rejected: Refusal[]): Promise<void> {
     let pending = chunk;
     let lastReason = new Map<string, string>();
-    for (let attempt = 0; attempt < this.#maxAttempts && pending.length > 0; attempt++) {
-      if (attempt > 0) await this.#sleep(backoffDelayMs(attempt - 1, this.#backoff, this.#random));
-      const result = await this.#send(pending);
-      if (result.kind === 'request-failed') {
-        lastReason = new Map(pending.map((item) => [item.id, result.reason]));
-        if (!result.transient) break;
-        continue;
-      }
-      const retry: BulkItem[] = [];
-      lastReason = new Map();
-      result.outcomes.forEach((outcome, i) => {
-        const item = pending[i]!;
-        switch (outcome.kind) {
-          case 'stored':
-            report.stored.push(item.id);
-            break;
-          case 'duplicate':
-            report.duplicates.push(item.id);
-            break;
-          case 'rejected':
-            rejected.push({
-              item,
-              reason: outcome.reason,
-              status: outcome.status,
-              errorType: outcome.errorType,
-            });
-            break;
-          case 'retryable':
-            retry.push(item);
-            lastReason.set(item.id, outcome.reason);
-            break;
+    // One attempt sends what is still pending; items stored, duplicated or refused leave it.
+    await retry(
+      async () => {
+        const result = await this.#send(pending);
+        if (result.kind === 'request-failed') {
+          lastReason = new Map(pending.map((item) => [item.id, result.reason]));
+          return result.transient ? outcome.retryable(result.reason) : outcome.permanent(result.reason);
         }
-      });
-      pending = retry;
-    }
+        const again: BulkItem[] = [];
+        lastReason = new Map();
+        result.outcomes.forEach((itemOutcome, i) => {
+          const item = pending[i]!;
+          switch (itemOutcome.kind) {
+            case 'stored':
+              report.stored.push(item.id);
+              break;
+            case 'duplicate':
+              report.duplicates.push(item.id);
+              break;
+            case 'rejected':
+              rejected.push({
+                item,
+                reason: itemOutcome.reason,
+                status: itemOutcome.status,
+                errorType: itemOutcome.errorType,
+              });
+              break;
+            case 'retryable':
+              again.push(item);
+              lastReason.set(item.id, itemOutcome.reason);
+              break;
+          }
+        });
+        pending = again;
+        return pending.length === 0
+          ? outcome.ok(undefined)
+          : outcome.retryable(`${pending.length} items to retry`);
+      },
+      { maxAttempts: this.#maxAttempts, backoff: this.#backoff, random: this.#random, clock: this.#clock },
+    );
     for (const item of pending) {
       report.failed.push({ id: item.id, reason: lastReason.get(item.id) ?? 'not stored' });
     }
