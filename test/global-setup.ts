@@ -39,7 +39,12 @@ async function prepare(): Promise<{ url: string; stop: () => Promise<void> }> {
   process.stderr.write(
     `[global-setup] Elasticsearch ${state.version} ready at ${state.url} in ${Date.now() - started} ms\n`,
   );
-  return { url: state.url, stop: () => stopLocalEs(instanceName) };
+  return {
+    url: state.url,
+    stop: async () => {
+      await stopLocalEs(instanceName);
+    },
+  };
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
