@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { loadConfigFile } from '../lib/config.ts';
+import { journaldInputSchema } from './sources/journald/config.ts';
 
 const positiveMs = z.number().int().positive();
 
@@ -79,6 +80,8 @@ export const agentConfigSchema = z.strictObject({
   inputs: z
     .strictObject({
       files: z.array(fileInputSchema).default([]),
+      /** Journals to read (agent/sources/journald/config.ts; `[{}]` = the system journal, kiln's defaults). Default none. */
+      journald: z.array(journaldInputSchema).default([]),
       /** How often globs are re-expanded to find new files. Default 1000 ms. */
       scanIntervalMs: positiveMs.default(1000),
       /** How often open files are checked for new bytes. Default 250 ms. */
@@ -171,6 +174,14 @@ export const agentConfigSchema = z.strictObject({
       allowlist: z.array(z.string().min(1)).default([]),
       /** The dpkg database directory (dpkg --admindir). Default /var/lib/dpkg. */
       dpkgAdminDir: z.string().default('/var/lib/dpkg'),
+    })
+    .prefault({}),
+  termination: z
+    .strictObject({
+      /** Watch IMDS for an Auto Scaling termination or a spot interruption, then drain and report. Default true. */
+      enabled: z.boolean().default(true),
+      /** How often `autoscaling/target-lifecycle-state` and `spot/instance-action` are read. Default 5000 ms. */
+      pollIntervalMs: positiveMs.default(5000),
     })
     .prefault({}),
   shutdown: z

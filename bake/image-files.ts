@@ -169,6 +169,8 @@ export interface ManifestFields {
   packerVersion: string;
   ansibleVersion?: string;
   agentVersion: string;
+  /** The units of the applications (`agent.afterUnits`): the agent's journald source reads them. */
+  applicationUnits: string[];
 }
 
 /** The manifest with placeholders for what only the image knows (built-at, the two digests). */

@@ -48,6 +48,7 @@ export function writeStage(
       packerVersion: fields.packer_version ?? 'unknown',
       ansibleVersion: fields.ansible_version,
       agentVersion: fields.agent_version ?? 'unknown',
+      applicationUnits: config.agent.afterUnits,
     }),
   };
   for (const [name, content] of Object.entries(files)) writeFileSync(join(plan.localStage, name), content);

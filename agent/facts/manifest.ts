@@ -18,6 +18,8 @@ export interface ImageManifest {
   baselineDigest?: string;
   packagesDigest?: string;
   bakeKey?: string;
+  /** The application units the bake config named (`agent.afterUnits`): the journald source reads them. */
+  applicationUnits?: string[];
 }
 
 /** The manifest, or `baked: false` when there is none. */
@@ -69,6 +71,9 @@ export function parseImageManifest(raw: unknown): ImageManifest {
     const value = names.map((n) => doc[n]).find((v) => typeof v === 'string' && v !== '');
     if (typeof value === 'string') (manifest as Record<string, unknown>)[key] = value;
   }
+  const units = doc.applicationUnits ?? doc.application_units;
+  if (Array.isArray(units))
+    manifest.applicationUnits = units.filter((u): u is string => typeof u === 'string' && u !== '');
   const dirty = doc.gitDirty ?? doc.git_dirty;
   if (typeof dirty === 'boolean') manifest.gitDirty = dirty;
   return manifest;

@@ -19,10 +19,21 @@ import type { AgentIdentity, Source } from '../pipeline/source.ts';
 import { CollectorClient } from '../shipper/collector-client.ts';
 import { Shipper } from '../shipper/shipper.ts';
 import { createFileSource, type FileCompleteness, type FileSource } from '../sources/file/index.ts';
+import {
+  createJournaldSource,
+  type JournalCompleteness,
+  type JournaldSource,
+} from '../sources/journald/index.ts';
 import { AgentMetrics } from '../telemetry/metrics.ts';
 import { startTelemetry, type Telemetry } from '../telemetry/sdk.ts';
 import { InstanceTokens } from './instance-token.ts';
-import { buildCompletenessEvent, buildStartEvent } from './lifecycle-events.ts';
+import {
+  buildCompletenessEvent,
+  buildFinalReportEvent,
+  buildJournalCompletenessEvent,
+  buildStartEvent,
+} from './lifecycle-events.ts';
+import { createTerminationWatcher } from './termination.ts';
 
 /** Options for tests and embedding; each states its default. */
 export interface AgentRuntimeOptions {
@@ -42,6 +53,7 @@ export interface AgentRuntimeOptions {
 /** What shutdown achieved. */
 export interface ShutdownReport {
   files: FileCompleteness[];
+  journals: JournalCompleteness[];
   /** True when every pushed event was acknowledged before the deadline. */
   allAcknowledged: boolean;
 }
@@ -59,6 +71,9 @@ export function defaultOtherSources(config: AgentConfig, identity: AgentIdentity
 export class AgentRuntime {
   readonly identity: AgentIdentity;
   readonly files: FileSource;
+  readonly journals: JournaldSource;
+  /** Resolves with a reason when the agent itself decided to stop (a termination notice). */
+  readonly stopRequested: Promise<string>;
   readonly #sources: Source[];
   readonly #shipper: Shipper;
   readonly #client: CollectorClient;
@@ -68,11 +83,14 @@ export class AgentRuntime {
   readonly #now: () => number;
   readonly #runId = randomUUID();
   #shutdown: Promise<ShutdownReport> | undefined;
+  #termination: 'autoscaling' | 'spot' | undefined;
+  #requestStop: (reason: string) => void = () => {};
 
   constructor(parts: {
     config: AgentConfig;
     identity: AgentIdentity;
     files: FileSource;
+    journals: JournaldSource;
     others: Source[];
     shipper: Shipper;
     client: CollectorClient;
@@ -82,13 +100,33 @@ export class AgentRuntime {
   }) {
     this.identity = parts.identity;
     this.files = parts.files;
-    this.#sources = [parts.files, ...parts.others];
+    this.journals = parts.journals;
+    this.#sources = [parts.files, parts.journals, ...parts.others];
+    this.stopRequested = new Promise((resolve) => {
+      this.#requestStop = resolve;
+    });
     this.#shipper = parts.shipper;
     this.#client = parts.client;
     this.#telemetry = parts.telemetry;
     this.#config = parts.config;
     this.#log = parts.log;
     this.#now = parts.now;
+  }
+
+  /** The run's id (lifecycle event ids). */
+  get runId(): string {
+    return this.#runId;
+  }
+
+  /** A termination notice: drain and report like SIGTERM, marking the report with its kind. */
+  requestTermination(kind: 'autoscaling' | 'spot', reason: string): void {
+    this.#termination ??= kind;
+    this.#requestStop(reason);
+  }
+
+  /** Adds a source after construction (the termination watcher needs the runtime). */
+  addSource(source: Source): void {
+    this.#sources.push(source);
   }
 
   /** Starts every source and sends the start event. */
@@ -134,6 +172,34 @@ export class AgentRuntime {
         left(),
       );
     }
+    const journals = this.journals.completeness();
+    for (const journal of journals) {
+      const fields = {
+        'kiln.completeness.journal': journal.journal,
+        'kiln.completeness.entries_read': journal.entriesRead,
+        'kiln.completeness.entries_shipped': journal.entriesShipped,
+        'kiln.completeness.complete': journal.complete,
+      };
+      if (journal.complete) this.#log.info('journal completeness at shutdown', fields);
+      else this.#log.warn('journal incomplete at shutdown', fields);
+      const event = buildJournalCompletenessEvent(this.identity, this.#runId, this.#now(), reason, journal);
+      await raceTimeout(
+        this.#shipper.push(event, () => {}),
+        left(),
+      );
+    }
+    allAcknowledged = (await this.#shipper.waitIdle(left())) && allAcknowledged;
+    // Last, once the per-source reports are durable: the collector acts on this one.
+    const complete = allAcknowledged && [...files, ...journals].every((s) => s.complete);
+    const final = buildFinalReportEvent(this.identity, this.#runId, this.#now(), reason, {
+      complete,
+      sources: files.length + journals.length,
+      ...(this.#termination ? { termination: this.#termination } : {}),
+    });
+    await raceTimeout(
+      this.#shipper.push(final, () => {}),
+      left(),
+    );
     allAcknowledged = (await this.#shipper.waitIdle(left())) && allAcknowledged;
     this.#shipper.stop();
     await Promise.all(
@@ -149,7 +215,7 @@ export class AgentRuntime {
       'kiln.shutdown.files_complete': files.filter((f) => f.complete).length,
       'kiln.shutdown.files': files.length,
     });
-    return { files, allAcknowledged };
+    return { files, journals, allAcknowledged };
   }
 }
 
@@ -205,8 +271,21 @@ export async function startAgent(config: AgentConfig, options: AgentRuntimeOptio
     observer: metrics,
   });
   files = createFileSource(config, identity, log, { now, onRead: (b, r) => metrics.read(b, r) });
+  const journals = createJournaldSource(config, identity, log, { now });
   const others = (options.otherSources ?? defaultOtherSources)(config, identity, log);
-  const runtime = new AgentRuntime({ config, identity, files, others, shipper, client, telemetry, log, now });
+  const runtime = new AgentRuntime({
+    config,
+    identity,
+    files,
+    journals,
+    others,
+    shipper,
+    client,
+    telemetry,
+    log,
+    now,
+  });
+  if (config.termination.enabled) runtime.addSource(createTerminationWatcher(config, runtime, log, now));
   await runtime.start();
   return runtime;
 }

@@ -34,7 +34,8 @@ export function registerAgentRun(program: Command): void {
             onSignal = (signal) => resolve(signal);
             if (stopping.signal.aborted) resolve('SIGTERM');
           });
-          const reason = await stopped;
+          // A termination notice (Auto Scaling, spot) stops the agent like a signal, after its report.
+          const reason = await Promise.race([stopped, agent.stopRequested]);
           // A second signal while draining means "now": exit without waiting for the deadline.
           onSignal = () => process.exit(exitCodes.failure);
           await agent.shutdown(reason);
