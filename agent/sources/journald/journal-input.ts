@@ -69,13 +69,22 @@ export class JournalInput {
     return this.#budget.used;
   }
 
-  /** Reads until `signal` aborts: journalctl is started again after it exits or fails. */
+  /**
+   * Reads until `signal` aborts. Each pass first reads to the journal's end without `--follow`,
+   * then follows after the last cursor read: journalctl's follow mode does not read across a
+   * boot boundary from the head (252 was seen stopping at one), while a plain run does, and a
+   * live machine only ever appends to its current boot. journalctl is started again after it
+   * exits or fails.
+   */
   async run(signal: AbortSignal): Promise<void> {
     const { config } = this.#c;
     if (this.#lastRead === undefined && config.start === 'tail') await this.#skipToTail(signal);
     while (!signal.aborted) {
-      await this.#readOnce(config.follow, signal);
+      const follow = config.follow && this.#atEnd && this.#lastRead !== undefined;
+      const ok = await this.#readOnce(follow, signal);
       if (signal.aborted) return;
+      // Caught up: follow from here at once.
+      if (ok && !follow && config.follow && this.#lastRead !== undefined) continue;
       // Failures back off up to a minute; a clean end (poll mode) waits one interval.
       const waitMs = Math.min(60_000, config.pollIntervalMs * 2 ** Math.min(this.#failures, 6));
       await sleep(waitMs, signal);
@@ -103,18 +112,19 @@ export class JournalInput {
     };
   }
 
-  async #readOnce(follow: boolean, signal: AbortSignal): Promise<void> {
+  /** One journalctl run; true when it ended cleanly. */
+  async #readOnce(follow: boolean, signal: AbortSignal): Promise<boolean> {
     const { config, log } = this.#c;
     const from: ReadFrom = this.#lastRead ? { cursor: this.#lastRead } : 'head';
     const args = journalctlArgs(config, from, { follow, applicationUnits: this.#c.applicationUnits });
-    this.#atEnd = false;
+    if (!follow) this.#atEnd = false;
     const outcome = await readJournal(config.journalctl, args, config, (e) => this.#onEntry(e), signal);
-    if (signal.aborted) return;
+    if (signal.aborted) return false;
     if (outcome.exitCode === 0) {
       this.#failures = 0;
-      this.#atEnd = !follow;
-      if (follow) log.warn('journalctl --follow exited; starting it again', { 'kiln.log.journal': this.id });
-      return;
+      if (!follow) this.#atEnd = true;
+      else log.warn('journalctl --follow exited; starting it again', { 'kiln.log.journal': this.id });
+      return true;
     }
     this.#failures++;
     const reason = outcome.spawnError ?? (outcome.stderr || `exit code ${outcome.exitCode}`);
@@ -124,6 +134,7 @@ export class JournalInput {
       'error.message': reason,
       'process.args': args,
     });
+    return false;
   }
 
   async #onEntry(entry: JournalEntry): Promise<void> {

@@ -50,7 +50,8 @@ export function journalctlArgs(
   if (!input.userJournals) args.push('--system');
   args.push(`--priority=0..${priorityNames.indexOf(input.priority)}`);
   if (from !== 'head') args.push(`--after-cursor=${from.cursor}`);
-  if (options.follow) args.push('--follow');
+  // --follow alone starts at the last ten entries; --no-tail makes it read from `from`.
+  if (options.follow) args.push('--follow', '--no-tail');
   args.push(...journalMatches(input, options.applicationUnits));
   return args;
 }

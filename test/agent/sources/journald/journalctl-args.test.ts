@@ -17,6 +17,7 @@ describe('journalctl arguments', () => {
       '--priority=0..6',
       '--after-cursor=s=a;i=9',
       '--follow',
+      '--no-tail',
     ]);
   });
 
