@@ -51,7 +51,9 @@ export interface CollectorRunOptions {
   retentionIntervalMs?: number;
   onDurable?: DurableHook;
   /** Builds hooks that need the client (e.g. the registry updater) once it exists. */
-  onReady?: (context: { client: Client; names: IndexNames }) => { onDurable?: DurableHook };
+  onReady?: (context: { client: Client; names: IndexNames; collectorId: string }) => {
+    onDurable?: DurableHook;
+  };
   jobs?: PeriodicJob[];
   /** Builds companions once storage is ready (the policy loop). */
   companions?: (context: { client: Client; names: IndexNames; collectorId: string }) => Companion[];
@@ -74,7 +76,7 @@ export async function runCollector(options: CollectorRunOptions): Promise<Runnin
     const outcomes = await setupStorage(client, names);
     log.info('storage ready', { templates: outcomes.map((o) => `${o.name}:${o.action}`).join(' ') });
   }
-  const onDurable = options.onReady?.({ client, names }).onDurable ?? options.onDurable;
+  const onDurable = options.onReady?.({ client, names, collectorId }).onDurable ?? options.onDurable;
   const server = new CollectorServer({
     client,
     names,

@@ -74,7 +74,31 @@ export interface RegistryDocument {
     enrollment?: { method: string; trust: EnrollmentTrust; enrolled_at: string; agent_id?: string };
     /** Per fact (image_id, launch_time, region, …): where its value came from. */
     provenance?: Record<string, Provenance>;
+    /** A termination the agent announced, and what the collector did about its lifecycle hook. */
+    termination?: TerminationState;
   };
+}
+
+/**
+ * Where an announced termination is: `pending` (notice seen), `reported` (the agent's final
+ * report is durable), `completing` (one collector claimed the lifecycle action), then
+ * `completed`, `not_waiting` (no Auto Scaling lifecycle action was waiting) or `failed`.
+ */
+export interface TerminationState {
+  state: 'pending' | 'reported' | 'completing' | 'completed' | 'not_waiting' | 'failed';
+  kind: 'autoscaling' | 'spot';
+  notice_at: string;
+  report_at?: string;
+  /** Whether the final report said every source was complete. */
+  complete?: boolean;
+  claimed_by?: string;
+  claimed_at?: string;
+  /** What made the collector complete it: the final report, or the deadline. */
+  trigger?: 'report' | 'deadline';
+  group?: string;
+  hook?: string;
+  completed_at?: string;
+  error?: string;
 }
 
 /** When an instance's life began, as far as kiln can tell, and what that rests on. */

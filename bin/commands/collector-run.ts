@@ -62,10 +62,19 @@ export function registerCollectorRun(group: Command): void {
         )
         .option('--policy <file>', 'evaluate this policy file on an interval (see kiln policy --help)')
         .option('--policy-interval <duration>', 'how often policies are evaluated (default 1m)')
+        .option(
+          '--lifecycle-hooks',
+          "complete an instance's Auto Scaling terminate lifecycle action (CONTINUE) once its agent's final report is stored",
+        )
+        .option('--lifecycle-deadline <duration>', 'complete it anyway this long after the termination notice', '2m')
+        .option('--lifecycle-hook-name <name>', "the hook to complete (default: the group's only terminate hook)")
+        .option('--aws-region <region>', 'AWS region for --lifecycle-hooks (default: the standard AWS chain)')
+        .option('--aws-endpoint <url>', 'Auto Scaling endpoint override for --lifecycle-hooks (a VPC endpoint, moto)')
         .option('--no-setup', 'do not install/upgrade index templates at start'),
     ),
     'kiln collector run --config /etc/kiln/collector.yaml --es-url https://es.internal:9200',
     'kiln collector run --listen 0.0.0.0:7700 --tls-cert cert.pem --tls-key key.pem --policy policy.yaml --retention logs=30',
+    'kiln collector run --lifecycle-hooks --lifecycle-deadline 5m --aws-region eu-west-1',
   );
   command.action(
     action(async (opts) => {
@@ -77,6 +86,18 @@ export function registerCollectorRun(group: Command): void {
         silenceAfterMs: config.silenceAfterMs,
         ...(config.policy ? { policyFile: config.policy.file } : {}),
         policyIntervalMs: config.policy?.intervalMs ?? 60_000,
+        ...(opts.lifecycleHooks
+          ? {
+              termination: {
+                deadlineMs: parseDurationMs(String(opts.lifecycleDeadline)),
+                intervalMs: 5000,
+                ...(opts.lifecycleHookName ? { hookName: String(opts.lifecycleHookName) } : {}),
+                ...(opts.awsRegion ? { region: String(opts.awsRegion) } : {}),
+                ...(opts.awsEndpoint ? { endpoint: String(opts.awsEndpoint) } : {}),
+                log: log.child('termination'),
+              },
+            }
+          : {}),
         log,
       });
       const collector = await runCollector({

@@ -209,6 +209,7 @@ function applyLifecycle(doc: RegistryDocument, event: WireEvent, at: string, now
   const lifecycle = obj(obj(event.kiln).lifecycle);
   const phase = str(lifecycle.phase);
   if (phase === 'start') revive(doc, at, now, 'agent started');
+  applyTermination(doc, lifecycle, phase, at);
   if (phase !== 'shutdown' && phase !== 'stop') return;
   if (doc.kiln.shutdown && !later(at, doc.kiln.shutdown.at) && at !== doc.kiln.shutdown.at) return;
   const completeness = (event.kiln as Record<string, unknown>).completeness;
@@ -223,6 +224,35 @@ function applyLifecycle(doc: RegistryDocument, event: WireEvent, at: string, now
 /** `at`, or `now` when `at` is later. */
 function notAfter(at: string, now: string): string {
   return Date.parse(at) > Date.parse(now) ? now : at;
+}
+
+/**
+ * A termination notice opens a termination (`pending`); the final shutdown report of that
+ * termination marks it `reported`, which lets the collector complete the lifecycle action
+ * (collector/termination). States past `reported` belong to the collector, never to events.
+ */
+function applyTermination(
+  doc: RegistryDocument,
+  lifecycle: Record<string, unknown>,
+  phase: string | undefined,
+  at: string,
+): void {
+  const kind = str(lifecycle.termination);
+  if (kind !== 'autoscaling' && kind !== 'spot') return;
+  const current = doc.kiln.termination;
+  const open = current && (current.state === 'pending' || current.state === 'reported');
+  if (phase === 'termination_notice' && !open) {
+    if (current && !later(at, current.notice_at)) return;
+    doc.kiln.termination = { state: 'pending', kind, notice_at: at };
+  } else if (phase === 'shutdown' && lifecycle.final === true) {
+    if (current && !open) return;
+    doc.kiln.termination = {
+      ...(current ?? { kind, notice_at: at }),
+      state: 'reported',
+      report_at: at,
+      complete: lifecycle.complete === true,
+    };
+  }
 }
 
 function later(a: string, b: string): boolean {

@@ -5,11 +5,20 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 /** A running moto server. */
 export interface MotoServer {
   url: string;
+  /** The calls of one API action moto received since it started (moto's request recorder). */
+  calls(action: string): Promise<URLSearchParams[]>;
   stop(): Promise<void>;
+}
+
+/** Start options. */
+export interface MotoOptions {
+  /** Add the terminate lifecycle hooks moto lacks (test/support/moto_lifecycle.py). Default false. */
+  lifecycleHooks?: boolean;
 }
 
 /** Credentials moto accepts; set in the environment so the SDK's standard chain finds them. */
@@ -31,9 +40,12 @@ function freePort(): Promise<number> {
 }
 
 /** Starts moto and waits until it answers; fails with its output when it does not within 60 s. */
-export async function startMoto(): Promise<MotoServer> {
+export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> {
   const port = await freePort();
-  const child: ChildProcess = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+  const entry = options.lifecycleHooks
+    ? [join(import.meta.dirname, 'moto_lifecycle.py')]
+    : ['-m', 'moto.server'];
+  const child: ChildProcess = spawn('python3', [...entry, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -55,8 +67,24 @@ export async function startMoto(): Promise<MotoServer> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+  // Every request is recorded (http://docs.getmoto.org/en/latest/docs/server_mode.html#recorder), so tests count calls.
+  await fetch(`${url}/moto-api/recorder/start-recording`, { method: 'POST' });
   return {
     url,
+    calls: async (action) => {
+      const text = await (await fetch(`${url}/moto-api/recorder/download-recording`)).text();
+      return text
+        .split('\n')
+        .filter((line) => line.trim())
+        .map((line) => JSON.parse(line) as { body?: string; body_encoded?: boolean })
+        .map(
+          (r) =>
+            new URLSearchParams(
+              r.body_encoded ? Buffer.from(r.body ?? '', 'base64').toString() : (r.body ?? ''),
+            ),
+        )
+        .filter((params) => params.get('Action') === action);
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -28,6 +28,52 @@ const logsKiln: Properties = {
     lines: integer,
     invalid_utf8: bool,
     json: flattened,
+    journal: keyword,
+  }),
+};
+
+/**
+ * What a journal entry carries (agent/sources/journald/event-builder.ts): ECS `log.syslog.*`,
+ * `process.*`, Filebeat's `systemd.*`, and `journald.*`, with unknown journal fields in one
+ * flattened field so an instance can never add mappings.
+ */
+const journaldLogFields: Properties = {
+  systemd: object({
+    unit: keyword,
+    user_unit: keyword,
+    slice: keyword,
+    user_slice: keyword,
+    cgroup: keyword,
+    session: keyword,
+    owner_uid: keyword,
+    invocation_id: keyword,
+    transport: keyword,
+  }),
+  process: object({
+    pid: long,
+    name: keyword,
+    executable: keyword,
+    command_line: keyword,
+    capabilities: keyword,
+    thread: object({ id: long }),
+    user: object({ id: keyword }),
+    group: object({ id: keyword }),
+    audit: object({ session: keyword, login_uid: keyword }),
+  }),
+  journald: object({
+    cursor: storedOnly,
+    seqnum: long,
+    seqnum_id: keyword,
+    monotonic_us: long,
+    machine_id: keyword,
+    message_id: keyword,
+    unit: keyword,
+    user_unit: keyword,
+    errno: integer,
+    code: object({ file: keyword, func: keyword, line: integer }),
+    kernel: object({ device: keyword, subsystem: keyword, device_name: keyword, device_node_path: keyword }),
+    truncated_fields: keyword,
+    custom: flattened,
   }),
 };
 
@@ -80,11 +126,26 @@ const driftKiln: Properties = {
 };
 
 const lifecycleKiln: Properties = {
-  lifecycle: object({ phase: keyword, reason: keyword, complete: bool }),
+  lifecycle: object({
+    phase: keyword,
+    reason: keyword,
+    /** The shutdown's last report; `complete` and `sources` sum up the per-source ones. */
+    final: bool,
+    complete: bool,
+    sources: integer,
+    /** `autoscaling` or `spot`: the notice that caused a drain. */
+    termination: keyword,
+    target_state: keyword,
+    spot_action: keyword,
+    spot_time: date,
+  }),
   completeness: object({
     file: keyword,
     bytes_shipped: long,
     file_size: long,
+    journal: keyword,
+    entries_read: long,
+    entries_shipped: long,
     complete: bool,
   }),
 };
@@ -161,6 +222,20 @@ const registryKiln: Properties = {
     launch_time: keyword,
     autoscaling_group: keyword,
     boot_time: keyword,
+  }),
+  termination: object({
+    state: keyword,
+    kind: keyword,
+    notice_at: date,
+    report_at: date,
+    complete: bool,
+    claimed_by: keyword,
+    claimed_at: date,
+    trigger: keyword,
+    group: keyword,
+    hook: keyword,
+    completed_at: date,
+    error: text,
   }),
 };
 
@@ -249,7 +324,15 @@ export function familyProperties(family: IndexFamily): Properties {
       offset: long,
       level: keyword,
       logger: keyword,
+      syslog: object({
+        priority: integer,
+        appname: keyword,
+        procid: keyword,
+        facility: object({ code: integer, name: keyword }),
+        severity: object({ code: integer, name: keyword }),
+      }),
     });
+    Object.assign(properties, journaldLogFields);
   }
   if (family === 'audit') {
     properties.source = object({ ip: ip });
