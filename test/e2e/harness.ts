@@ -142,6 +142,8 @@ export function writeAgentConfig(
     facts: { enabled: false },
     drift: { enabled: false },
     heartbeat: { intervalMs: 60_000 },
+    // No instance metadata here unless a test serves a stand-in (and sets facts.imdsUrl).
+    termination: { enabled: false },
     ...extra,
   };
   writeFileSync(dirs.config, JSON.stringify(config, null, 2));
