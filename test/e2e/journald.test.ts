@@ -63,12 +63,10 @@ async function perBoot(c: Client, n: IndexNames, instanceId: string): Promise<Re
     index: n.pattern('logs'),
     size: 0,
     query: { term: { 'cloud.instance.id': instanceId } },
-    aggs: {
-      boots: { terms: { field: 'host.boot.id', size: 10 } },
-      ids: { cardinality: { field: 'event.id' } },
-    },
+    aggs: { boots: { terms: { field: 'host.boot.id', size: 10 } } },
   });
-  const buckets = (r.aggregations?.boots as { buckets: Array<{ key: string; doc_count: number }> }).buckets;
+  const boots = r.aggregations!.boots as { buckets: Array<{ key: string; doc_count: number }> };
+  const buckets = boots.buckets;
   return Object.fromEntries(buckets.map((b) => [b.key, b.doc_count]));
 }
 
