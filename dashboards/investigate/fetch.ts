@@ -8,6 +8,8 @@ import { KilnError } from '../../lib/errors.ts';
 import { wrapEsError } from '../../lib/es.ts';
 import type { EventFamily, IndexNames, StateFamily } from '../../lib/indices.ts';
 import { readPath } from '../es-request.ts';
+import { fetchJournalMarkers, fetchLikelyCauses } from './fetch-causes.ts';
+import { sourceOf } from './likely-cause.ts';
 import type { Doc, LogLine, StoryData } from './story.ts';
 
 /** What to read. */
@@ -93,6 +95,11 @@ export async function fetchStoryData(
     }),
   ]);
 
+  const inIndex = (index: string, body: Record<string, unknown>) => search(client, index, body);
+  const [causes, markers] = await Promise.all([
+    fetchLikelyCauses(inIndex, names, instanceId, lifecycle.docs),
+    fetchJournalMarkers(inIndex, names, instanceId),
+  ]);
   const registryDoc = registry.docs[0];
   const bakeId =
     (readPath(registryDoc ?? {}, 'kiln.bake.id') as string | null) ??
@@ -121,6 +128,8 @@ export async function fetchStoryData(
     drift: { events: drift.docs, total: drift.total },
     decisions: decisions.docs,
     logs: { lines: logs.docs.map(toLogLine).reverse(), total: logs.total },
+    causes,
+    journalMarkers: markers,
   };
 }
 
@@ -128,7 +137,7 @@ function toLogLine(doc: Doc): LogLine {
   const offset = readPath(doc, 'log.offset');
   return {
     at: String(readPath(doc, '@timestamp') ?? ''),
-    file: String(readPath(doc, 'log.file.path') ?? '?'),
+    file: sourceOf(doc),
     offset: typeof offset === 'number' ? offset : null,
     message: String(readPath(doc, 'message') ?? ''),
   };

@@ -44,6 +44,16 @@ export function renderStory(story: InstanceStory): string {
       ),
     );
   }
+  if (story.causes.length > 0) {
+    const body = story.causes.flatMap((c) => [
+      `${c.at}  ${c.what.padEnd(24)} ${c.source}: ${c.message}`,
+      ...c.context.map(
+        (l) =>
+          `    ${l.message === c.message && l.at === c.at ? '>' : ' '} ${l.at} ${l.source}: ${l.message}`,
+      ),
+    ]);
+    out.push(...section('Likely cause (latest of each kind, with the lines around it)', body.join('\n')));
+  }
   out.push(
     ...section(
       'Timeline',
@@ -93,7 +103,7 @@ export function renderStory(story: InstanceStory): string {
       ...section(
         'Shutdown completeness',
         renderTable(
-          ['file', 'bytes shipped', 'file size', 'complete'],
+          ['file or journal', 'shipped', 'size or read', 'complete'],
           story.completeness.map((c) => [
             c.file,
             c.bytesShipped ?? '-',

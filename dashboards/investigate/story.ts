@@ -5,6 +5,7 @@
  * decisions → last heartbeat and log line → shutdown or silence.
  */
 import { readPath } from '../es-request.ts';
+import { journalMarker, type LikelyCause } from './likely-cause.ts';
 
 /** A document's `_source`. */
 export type Doc = Record<string, unknown>;
@@ -39,6 +40,10 @@ export interface StoryData {
   drift: { events: Doc[]; total: number };
   decisions: Doc[];
   logs: { lines: LogLine[]; total: number };
+  /** What the system's own last words say about the end (likely-cause.ts). */
+  causes: LikelyCause[];
+  /** The journal's boot and shutdown marker lines, oldest first. */
+  journalMarkers: Doc[];
 }
 
 /** The phases of a timeline, in the order they sort when two share a timestamp. */
@@ -51,6 +56,7 @@ export const timelinePhases = [
   'decision',
   'heartbeat',
   'log',
+  'notice',
   'shutdown',
   'silence',
   'status',
@@ -92,14 +98,16 @@ export function completenessRows(lifecycle: readonly Doc[]): CompletenessRow[] {
     // One event per file, or one shutdown event listing every file: both are read.
     const entries = Array.isArray(raw) ? raw : raw && typeof raw === 'object' ? [raw] : [];
     for (const entry of entries as Doc[]) {
-      const file = str(entry, 'file');
+      // A journal reports entries (shipped of read) where a file reports bytes (shipped of size).
+      const journal = str(entry, 'journal');
+      const file = str(entry, 'file') ?? (journal ? `journal:${journal}` : undefined);
       if (!file) continue;
       const complete = readPath(entry, 'complete');
       rows.push({
         at,
         file,
-        bytesShipped: num(entry, 'bytes_shipped'),
-        fileSize: num(entry, 'file_size'),
+        bytesShipped: num(entry, journal ? 'entries_shipped' : 'bytes_shipped'),
+        fileSize: num(entry, journal ? 'entries_read' : 'file_size'),
         complete: typeof complete === 'boolean' ? complete : null,
       });
     }
@@ -173,6 +181,23 @@ export function buildTimeline(data: StoryData): TimelineEntry[] {
       );
     else if (phase === 'shutdown') shutdowns.push(doc);
   }
+  for (const doc of data.journalMarkers ?? []) {
+    const marker = journalMarker(doc);
+    if (marker) add(str(doc, '@timestamp'), marker.phase, marker.text);
+  }
+  for (const doc of data.lifecycle) {
+    if (str(doc, 'kiln.lifecycle.phase') === 'termination_notice')
+      add(str(doc, '@timestamp'), 'notice', str(doc, 'message') ?? 'termination notice');
+  }
+  const termination = (registry?.kiln as { termination?: Doc } | undefined)?.termination;
+  if (termination && str(termination, 'completed_at')) {
+    const state = str(termination, 'state');
+    const text =
+      state === 'completed'
+        ? `lifecycle action completed (CONTINUE, ${str(termination, 'trigger') === 'deadline' ? 'on the deadline' : 'after the final report'}; hook ${str(termination, 'hook')} of ${str(termination, 'group')})`
+        : `lifecycle action not completed: ${state}${str(termination, 'error') ? ` (${str(termination, 'error')})` : ''}`;
+    add(str(termination, 'completed_at'), 'notice', text);
+  }
   for (const doc of data.drift.events) add(str(doc, '@timestamp'), 'drift', driftText(doc));
   if (data.drift.total > data.drift.events.length) {
     const last = data.drift.events.at(-1);
@@ -194,7 +219,7 @@ export function buildTimeline(data: StoryData): TimelineEntry[] {
     add(
       str(shutdowns[0], '@timestamp'),
       'shutdown',
-      `agent shut down${reason ? ` (${reason})` : ''}${rows.length ? `: ${complete} of ${rows.length} files shipped completely` : ''}`,
+      `agent shut down${reason ? ` (${reason})` : ''}${rows.length ? `: ${complete} of ${rows.length} files and journals shipped completely` : ''}`,
     );
   }
   const status = str(registry, 'kiln.status');
@@ -216,7 +241,10 @@ export function buildTimeline(data: StoryData): TimelineEntry[] {
 /** The story of the data: timeline and completeness added. */
 export function tellStory(data: StoryData): InstanceStory {
   const shutdowns = data.lifecycle.filter(
-    (d) => str(d, 'kiln.lifecycle.phase') === 'shutdown' || readPath(d, 'kiln.completeness.file') !== null,
+    (d) =>
+      str(d, 'kiln.lifecycle.phase') === 'shutdown' ||
+      readPath(d, 'kiln.completeness.file') !== null ||
+      readPath(d, 'kiln.completeness.journal') !== null,
   );
   return { ...data, timeline: buildTimeline(data), completeness: completenessRows(shutdowns) };
 }

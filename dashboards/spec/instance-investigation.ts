@@ -17,7 +17,7 @@ export function instanceInvestigation(): DashboardSpec {
     key: 'instance-investigation',
     title: '[kiln] Instance investigation',
     description:
-      'Pick an instance: its registry entry, boot facts, timeline (bake → boot → drift → decisions → shutdown or silence), last log lines and shutdown completeness.',
+      'Pick an instance: its registry entry, boot facts, the likely cause in its journal, timeline (bake → boot → drift → decisions → shutdown or silence), last log lines and shutdown completeness.',
     controls: [
       { key: 'instance', title: 'Instance', field: instanceField, dataView: 'registry', singleSelect: true },
     ],
@@ -64,6 +64,29 @@ export function instanceInvestigation(): DashboardSpec {
           'kiln.facts.memory_bytes',
         ],
         sort: [['@timestamp', 'desc']],
+      },
+      {
+        key: 'likely-cause',
+        type: 'search',
+        title: '[kiln] Likely cause: the system journal at warning and worse',
+        description:
+          'Journal lines at priority warning or worse, newest first: the OOM killer, segfaults and panics, units that failed, application errors (kiln investigate picks the latest of each). A row\'s "View surrounding documents" shows the lines around it.',
+        dataView: 'logs',
+        where: [{ field: 'log.syslog.priority', is: ['0', '1', '2', '3', '4'] }],
+        width: 48,
+        height: 12,
+        columns: [
+          'log.syslog.severity.name',
+          'systemd.unit',
+          'log.syslog.appname',
+          'host.boot.id',
+          'message',
+        ],
+        sort: [
+          ['@timestamp', 'desc'],
+          ['event.sequence', 'desc'],
+        ],
+        size: 100,
       },
       {
         key: 'events-over-time',

@@ -9,6 +9,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupStorage } from '../../collector/storage/setup.ts';
 import type { IndexNames } from '../../lib/indices.ts';
+import { runKiln } from '../dashboards/run-kiln.ts';
 import { countDocs, dropPrefix, testEsClient, testEsUrl, uniqueNames } from '../support/es.ts';
 import { type ExportEntry, entry, journalId, writeJournal } from '../support/journal.ts';
 import {
@@ -249,5 +250,98 @@ describe('journald end to end', () => {
       'app.service: Main process exited, code=killed, status=9/KILL',
     ]);
     expect(r.hits.hits[1]!._source!.journald.unit).toBe('app.service');
+  });
+
+  it('shows a kernel OOM kill as the likely cause in kiln investigate, with the lines around it and the boot markers', async () => {
+    const dirs = await prepareAgent(client, names, 'jd-oom');
+    const journal = join(dirs.base, 'journal');
+    mkdirSync(journal);
+    const b = 'boot-oom';
+    const k = { _TRANSPORT: 'kernel', SYSLOG_IDENTIFIER: 'kernel', SYSLOG_FACILITY: 0, _SYSTEMD_UNIT: '' };
+    const at = (s: number) => t0 + s * 1_000_000;
+    await writeJournal(journal, [
+      entry(b, at(0), 'Linux version 6.1.0-18-cloud-amd64 (debian-kernel@lists.debian.org)', {
+        ...k,
+        PRIORITY: 5,
+      }),
+      entry(b, at(1), 'app started, listening on :8080'),
+      entry(b, at(2), 'GET /api/items 200'),
+      entry(b, at(3), 'app invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE), order=0', {
+        ...k,
+        PRIORITY: 4,
+      }),
+      entry(
+        b,
+        at(3) + 10,
+        'Out of memory: Killed process 4242 (app) total-vm:8123456kB, anon-rss:7900000kB',
+        { ...k, PRIORITY: 3 },
+      ),
+      entry(b, at(4), "app.service: Failed with result 'oom-kill'.", {
+        _SYSTEMD_UNIT: 'init.scope',
+        UNIT: 'app.service',
+        SYSLOG_IDENTIFIER: 'systemd',
+        _PID: 1,
+        PRIORITY: 4,
+      }),
+      entry(b, at(5), 'Reached target Power-Off.', {
+        _SYSTEMD_UNIT: 'init.scope',
+        SYSLOG_IDENTIFIER: 'systemd',
+        _PID: 1,
+      }),
+    ]);
+    writeAgentConfig(dirs, collector.url, 'i-jd-oom', [], journalInputs(journal));
+    const agent = startAgent(dirs);
+    running.push(agent);
+    await waitFor('7 entries', async () => (await countLogs(client, names, 'i-jd-oom')) >= 7, 60_000);
+    expect(await agent.kill('SIGTERM')).toBe(0);
+    await client.indices.refresh({ index: `${names.prefix}-*` });
+    const run = await runKiln([
+      'investigate',
+      'i-jd-oom',
+      '--es-url',
+      testEsUrl(),
+      '--index-prefix',
+      names.prefix,
+    ]);
+    expect(run.code).toBe(0);
+    const out = run.stdout;
+    const cause = out.slice(out.indexOf('Likely cause'), out.indexOf('\nTimeline\n')).trim().split('\n');
+    const iso = (s: number, extraUs = 0) => new Date((at(s) + extraUs) / 1000).toISOString();
+    expect(cause[1]!.trim()).toBe(
+      `${iso(3, 10)}  OOM kill                 journal:kernel: Out of memory: Killed process 4242 (app) total-vm:8123456kB, anon-rss:7900000kB`,
+    );
+    expect(cause).toContain(
+      `      > ${iso(3, 10)} journal:kernel: Out of memory: Killed process 4242 (app) total-vm:8123456kB, anon-rss:7900000kB`,
+    );
+    expect(cause).toContain(`        ${iso(2)} journal:app.service: GET /api/items 200`);
+    expect(
+      cause.some(
+        (l) =>
+          l.includes('unit failed (oom-kill)') &&
+          l.includes("journal:systemd: app.service: Failed with result 'oom-kill'."),
+      ),
+    ).toBe(true);
+    const timeline = out.slice(out.indexOf('\nTimeline\n'));
+    expect(timeline).toContain(
+      `${iso(0)}  boot      journal: boot ${dashed(b)} began: Linux version 6.1.0-18-cloud-amd64`,
+    );
+    expect(timeline).toContain(`${iso(5)}  shutdown  journal: Reached target Power-Off. (boot ${dashed(b)})`);
+    const story = JSON.parse(
+      (
+        await runKiln([
+          'investigate',
+          'i-jd-oom',
+          '--json',
+          '--es-url',
+          testEsUrl(),
+          '--index-prefix',
+          names.prefix,
+        ])
+      ).stdout,
+    );
+    expect(story.causes.map((c: { kind: string; what: string }) => `${c.kind}/${c.what}`)).toEqual([
+      'kernel/OOM kill',
+      'failed-unit/unit failed (oom-kill)',
+    ]);
   });
 });

@@ -84,7 +84,7 @@ describe('kiln investigate', () => {
       ['/var/log/syslog', 800, 900, false],
     ]);
     expect(story.timeline.find((e) => e.phase === 'shutdown')?.text).toBe(
-      'agent shut down (SIGTERM): 1 of 2 files shipped completely',
+      'agent shut down (SIGTERM): 1 of 2 files and journals shipped completely',
     );
   });
 

@@ -11,6 +11,8 @@ const base: StoryData = {
   drift: { events: [], total: 0 },
   decisions: [],
   logs: { lines: [], total: 0 },
+  causes: [],
+  journalMarkers: [],
 };
 
 describe('buildTimeline', () => {
@@ -126,7 +128,7 @@ describe('buildTimeline', () => {
     expect(timeline.map((e) => e.text)).toEqual([
       'drift: installed curl',
       '… and 3 more drift events',
-      'agent shut down (SIGTERM): 1 of 2 files shipped completely',
+      'agent shut down (SIGTERM): 1 of 2 files and journals shipped completely',
       'status terminated (ASG scale-in)',
     ]);
   });
