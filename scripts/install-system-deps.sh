@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what kiln's integration tests drive for real, when it is missing:
 # Java 17 + Maven + unzip (local Elasticsearch), packer + ansible-core + sshd (bake tests),
-# moto (AWS APIs). Debian packages via apt-get, moto via pip. Idempotent; needs root for apt.
+# moto (AWS APIs), systemd-journal-remote (real journal files for the journald tests and demo).
+# Debian packages via apt-get, moto via pip. Idempotent; needs root for apt.
 set -euo pipefail
 need_apt=()
 command -v java >/dev/null || need_apt+=(openjdk-17-jre-headless)
@@ -12,6 +13,9 @@ command -v ansible-playbook >/dev/null || need_apt+=(ansible-core)
 [ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
 command -v ssh-keygen >/dev/null || need_apt+=(openssh-client)
 command -v rsync >/dev/null || need_apt+=(rsync)
+command -v journalctl >/dev/null || need_apt+=(systemd)
+[ -x /lib/systemd/systemd-journal-remote ] || [ -x /usr/lib/systemd/systemd-journal-remote ] ||
+  need_apt+=(systemd-journal-remote)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "kiln: missing ${need_apt[*]}; install them (as root: apt-get install ${need_apt[*]})" >&2
