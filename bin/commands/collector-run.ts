@@ -66,10 +66,20 @@ export function registerCollectorRun(group: Command): void {
           '--lifecycle-hooks',
           "complete an instance's Auto Scaling terminate lifecycle action (CONTINUE) once its agent's final report is stored",
         )
-        .option('--lifecycle-deadline <duration>', 'complete it anyway this long after the termination notice', '2m')
-        .option('--lifecycle-hook-name <name>', "the hook to complete (default: the group's only terminate hook)")
+        .option(
+          '--lifecycle-deadline <duration>',
+          'complete it anyway this long after the termination notice',
+          '2m',
+        )
+        .option(
+          '--lifecycle-hook-name <name>',
+          "the hook to complete (default: the group's only terminate hook)",
+        )
         .option('--aws-region <region>', 'AWS region for --lifecycle-hooks (default: the standard AWS chain)')
-        .option('--aws-endpoint <url>', 'Auto Scaling endpoint override for --lifecycle-hooks (a VPC endpoint, moto)')
+        .option(
+          '--aws-endpoint <url>',
+          'Auto Scaling endpoint override for --lifecycle-hooks (a VPC endpoint, moto)',
+        )
         .option('--no-setup', 'do not install/upgrade index templates at start'),
     ),
     'kiln collector run --config /etc/kiln/collector.yaml --es-url https://es.internal:9200',

@@ -48,7 +48,12 @@ export interface DemoAgentPlace {
 }
 
 /** Builds the demo image tree, manifest, baseline and agent config for one instance. */
-export function prepareDemoImage(instanceId: string, place: DemoAgentPlace, files: unknown[]): DemoAgent {
+export function prepareDemoImage(
+  instanceId: string,
+  place: DemoAgentPlace,
+  files: unknown[],
+  journald: unknown[] = [],
+): DemoAgent {
   const { collectorSection, imdsUrl } = place;
   const base = join(place.workDir, instanceId);
   const image = join(place.imagesDir, instanceId);
@@ -86,7 +91,7 @@ export function prepareDemoImage(instanceId: string, place: DemoAgentPlace, file
     collector: collectorSection,
     stateDir: join(base, 'state'),
     instanceId,
-    inputs: { files, scanIntervalMs: 1000 },
+    inputs: { files, journald, scanIntervalMs: 1000 },
     shipping: { flushIntervalMs: 500 },
     heartbeat: { intervalMs: 5000 },
     facts: { manifestPath: manifest, imdsUrl, imdsTimeoutMs: 1000 },

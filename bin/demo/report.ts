@@ -2,6 +2,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { IndexNames } from '../../lib/indices.ts';
 import { renderTable } from '../../lib/table.ts';
+import { likelyCauseSection } from './demo-journal.ts';
 import { runKiln } from './processes.ts';
 
 /** Inputs of the report. */
@@ -95,6 +96,18 @@ export async function printDemoReport({
       (indices as Array<Record<string, string>>).map((i) => [i.index ?? '', Number(i['docs.count'] ?? 0)]),
     ),
   );
+
+  const investigate = runKiln('kiln', [
+    'investigate',
+    'i-demo-shop-1',
+    '--es-url',
+    esUrl,
+    '--index-prefix',
+    names.prefix,
+  ]);
+  say('');
+  say('why i-demo-shop-1 restarted its application (kiln investigate i-demo-shop-1, from its journal):');
+  say(likelyCauseSection(investigate.stdout || investigate.stderr));
 
   for (const [title, args] of [
     ['fleet (kiln fleet):', ['fleet', '--es-url', esUrl, '--index-prefix', names.prefix]],

@@ -14,6 +14,7 @@ import { indexNames } from '../../lib/indices.ts';
 import { freePort, kilnCacheDir, probe, startLocalEs, stopLocalEs } from '../../lib/local-es/index.ts';
 import { startDemoLog } from './app-log.ts';
 import { type DemoAgent, demoImagesDir, prepareDemoImage, writeDemoPolicy } from './demo-image.ts';
+import { writeDemoJournal } from './demo-journal.ts';
 import { prepareDemoIdentity } from './identity.ts';
 import { type DemoInstanceMetadata, startImdsStandIn } from './imds-stand-in.ts';
 import { spawnKiln, stopChild } from './processes.ts';
@@ -106,7 +107,13 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       stops.push(imds.stop);
       const collectorSection = await identity.collectorSection(metadata.instanceId, collectorUrl);
       const place = { workDir: dir, imagesDir, collectorSection, imdsUrl: imds.url };
-      agents.push(prepareDemoImage(metadata.instanceId, place, files));
+      const shop = metadata.instanceId === 'i-demo-shop-1';
+      const journal = writeDemoJournal(dir, metadata.instanceId, metadata.launchedAt.getTime() + 60_000, {
+        app: shop ? 'shop' : 'web',
+        oom: shop,
+      });
+      if (journal.note) say(`    ${journal.note}`);
+      agents.push(prepareDemoImage(metadata.instanceId, place, files, journal.inputs));
     }
 
     say('4/6 starting two agents (kiln-agent run) and a live application log…');

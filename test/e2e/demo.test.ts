@@ -56,6 +56,17 @@ describe('kiln demo', () => {
       expect(run.output).toContain(step);
   });
 
+  it("ships each instance's journal and shows the shop's OOM kill as the likely cause", () => {
+    const cause = section(run.output, 'why i-demo-shop-1 restarted its application');
+    expect(cause[1]).toBe('Likely cause (latest of each kind, with the lines around it)');
+    expect(cause[2]).toMatch(
+      /^ {2}\S+Z {2}OOM kill {17}journal:kernel: Out of memory: Killed process 812 \(shop\)/,
+    );
+    expect(run.output).toMatch(
+      /unit failed \(oom-kill\) +journal:systemd: shop\.service: Failed with result 'oom-kill'\./,
+    );
+  });
+
   it('ships real logs from both agents into the Kibana-ready indices', async () => {
     const perFile = section(run.output, 'log events per file:');
     expect(perFile.some((l) => l.startsWith('i-demo-shop-1') && l.includes('/demo/logs/shop.log'))).toBe(
