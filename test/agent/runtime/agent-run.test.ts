@@ -72,6 +72,7 @@ async function setup(label: string, shipping: Record<string, unknown> = {}, dead
       shipping: { flushIntervalMs: 100, backoffBaseMs: 50, backoffMaxMs: 500, ...shipping },
       facts: { enabled: false },
       drift: { enabled: false },
+      termination: { enabled: false },
       shutdown: { deadlineMs },
     }),
   );
@@ -96,9 +97,19 @@ describe('kiln-agent run', () => {
     const lifecycle = [...t.collector.stored.values()].filter((e) => e.kiln.kind === 'lifecycle');
     expect(lifecycle.map((e) => (e.kiln.lifecycle as { phase: string }).phase).sort()).toEqual([
       'shutdown',
+      'shutdown',
       'start',
     ]);
-    const shutdown = lifecycle.find((e) => (e.kiln.lifecycle as { phase: string }).phase === 'shutdown')!;
+    const shutdown = lifecycle.find((e) => e.kiln.completeness !== undefined)!;
+    // The final report comes last and sums the per-source reports up.
+    const final = lifecycle.find((e) => (e.kiln.lifecycle as { final?: boolean }).final)!;
+    expect(final.kiln.lifecycle).toEqual({
+      phase: 'shutdown',
+      reason: 'SIGTERM',
+      final: true,
+      complete: true,
+      sources: 1,
+    });
     expect(shutdown.kiln.completeness).toEqual({
       file,
       bytes_shipped: size,
@@ -296,8 +307,8 @@ describe('kiln-agent run', () => {
     expect(await agent.exited).toBe(0);
     expect(points.get('kiln.agent.events.read')).toBe(250);
     expect(points.get('kiln.agent.bytes.read')).toBe(Buffer.byteLength(lines('o', 0, 250)));
-    // 250 log events, the start event and one completeness event per file.
-    expect(points.get('kiln.agent.events.shipped')).toBe(252 + t.collector.messages('heartbeat').length);
+    // 250 log events, the start event, one completeness event per file and the final report.
+    expect(points.get('kiln.agent.events.shipped')).toBe(253 + t.collector.messages('heartbeat').length);
     expect(points.get('kiln.agent.retries')).toBeUndefined();
   });
 });
