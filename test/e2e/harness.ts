@@ -168,13 +168,21 @@ export async function countLogs(
   });
   const filter: unknown[] = [{ term: { 'cloud.instance.id': instanceId } }];
   if (path) filter.push({ term: { 'log.file.path': path } });
-  const r = await client.count({
-    index: names.pattern('logs'),
-    allow_no_indices: true,
-    ignore_unavailable: true,
-    query: { bool: { filter } } as never,
-  });
-  return r.count;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const r = await client.count({
+        index: names.pattern('logs'),
+        allow_no_indices: true,
+        ignore_unavailable: true,
+        query: { bool: { filter } } as never,
+      });
+      return r.count;
+    } catch (error) {
+      // A daily index created a moment ago may not have its shard started yet on a loaded machine.
+      if (attempt >= 20 || !String(error).includes('no_shard_available_action_exception')) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 /** Every distinct message of an instance (checks exact content: no loss, no duplicates). */
