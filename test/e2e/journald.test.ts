@@ -158,7 +158,7 @@ describe('journald end to end', () => {
       cloud: { instance: { id: 'i-jd-bulk' } },
     });
     expect(await countDocs(client, names.pattern('deadletter'))).toBe(0);
-  });
+  }, 300_000);
 
   it('loses nothing and doubles nothing when the collector is away for 30 s', async () => {
     const dirs = await prepareAgent(client, names, 'jd-colkill');
@@ -208,7 +208,7 @@ describe('journald end to end', () => {
       true,
     ]);
     expect(kilns[1].lifecycle).toMatchObject({ final: true, complete: true, sources: 1 });
-  });
+  }, 300_000);
 
   it('reads only the configured unit', async () => {
     const dirs = await prepareAgent(client, names, 'jd-unit');
