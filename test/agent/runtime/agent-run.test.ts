@@ -148,8 +148,12 @@ describe('kiln-agent run', () => {
     expect(messages).toHaveLength(300_030);
     expect(new Set(messages).size).toBe(300_030);
     expect(t.collector.duplicates).toBe(0);
+    // One completeness event per file (the final report that follows carries none).
     const shutdowns = [...t.collector.stored.values()].filter(
-      (e) => e.kiln.kind === 'lifecycle' && (e.kiln.lifecycle as { phase: string }).phase === 'shutdown',
+      (e) =>
+        e.kiln.kind === 'lifecycle' &&
+        (e.kiln.lifecycle as { phase: string }).phase === 'shutdown' &&
+        e.kiln.completeness !== undefined,
     );
     expect(
       shutdowns
