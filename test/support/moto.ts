@@ -4,7 +4,9 @@
  * http://docs.getmoto.org/en/latest/docs/server_mode.html
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** A running moto server. */
@@ -45,8 +47,11 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
   const entry = options.lifecycleHooks
     ? [join(import.meta.dirname, 'moto_lifecycle.py')]
     : ['-m', 'moto.server'];
+  // moto's request recorder writes to a file (default ./moto_recording): keep it out of the checkout.
+  const recording = join(mkdtempSync(join(tmpdir(), 'kiln-moto-')), 'recording');
   const child: ChildProcess = spawn('python3', [...entry, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, MOTO_RECORDER_FILEPATH: recording },
   });
   let output = '';
   child.stdout?.on('data', (c) => (output += c));
