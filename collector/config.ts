@@ -41,6 +41,25 @@ export const collectorConfigSchema = z
     retentionIntervalMs: positiveMs.default(3_600_000),
     /** A policy file to evaluate, and how often. Default none. */
     policy: z.strictObject({ file: z.string().min(1), intervalMs: positiveMs.default(60_000) }).optional(),
+    /**
+     * Complete an instance's Auto Scaling terminate lifecycle action (CONTINUE) once its agent's
+     * final report is stored, or `deadlineMs` after the notice (docs/agent-journald.md). Default off.
+     */
+    lifecycleHooks: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** Default 120 000 ms. */
+        deadlineMs: positiveMs.default(120_000),
+        /** How often waiting instances are checked. Default 5 000 ms. */
+        intervalMs: positiveMs.default(5000),
+        /** The hook to complete. Default: the group's only terminate hook. */
+        hookName: z.string().min(1).optional(),
+        /** Default: the standard AWS chain. */
+        region: z.string().min(1).optional(),
+        /** Auto Scaling endpoint override (a VPC endpoint, moto). */
+        endpoint: z.url().optional(),
+      })
+      .optional(),
   })
   .superRefine((config, ctx) => {
     const aws = config.enrollment.aws;

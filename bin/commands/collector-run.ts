@@ -38,6 +38,24 @@ export function effectiveConfig(
   if (given('policyInterval') && config.policy)
     config.policy.intervalMs = parseDurationMs(String(opts.policyInterval));
   if (given('setup')) config.setup = Boolean(opts.setup);
+  const hooks = ['lifecycleHooks', 'lifecycleDeadline', 'lifecycleHookName', 'awsRegion', 'awsEndpoint'].some(
+    given,
+  );
+  if (hooks) {
+    const base = config.lifecycleHooks ?? {
+      enabled: Boolean(opts.lifecycleHooks),
+      deadlineMs: 120_000,
+      intervalMs: 5000,
+    };
+    config.lifecycleHooks = {
+      ...base,
+      ...(given('lifecycleHooks') ? { enabled: true } : {}),
+      ...(given('lifecycleDeadline') ? { deadlineMs: parseDurationMs(String(opts.lifecycleDeadline)) } : {}),
+      ...(given('lifecycleHookName') ? { hookName: String(opts.lifecycleHookName) } : {}),
+      ...(given('awsRegion') ? { region: String(opts.awsRegion) } : {}),
+      ...(given('awsEndpoint') ? { endpoint: String(opts.awsEndpoint) } : {}),
+    };
+  }
   return config;
 }
 
@@ -68,8 +86,7 @@ export function registerCollectorRun(group: Command): void {
         )
         .option(
           '--lifecycle-deadline <duration>',
-          'complete it anyway this long after the termination notice',
-          '2m',
+          'complete it anyway this long after the termination notice (default 2m)',
         )
         .option(
           '--lifecycle-hook-name <name>',
@@ -96,14 +113,14 @@ export function registerCollectorRun(group: Command): void {
         silenceAfterMs: config.silenceAfterMs,
         ...(config.policy ? { policyFile: config.policy.file } : {}),
         policyIntervalMs: config.policy?.intervalMs ?? 60_000,
-        ...(opts.lifecycleHooks
+        ...(config.lifecycleHooks?.enabled
           ? {
               termination: {
-                deadlineMs: parseDurationMs(String(opts.lifecycleDeadline)),
-                intervalMs: 5000,
-                ...(opts.lifecycleHookName ? { hookName: String(opts.lifecycleHookName) } : {}),
-                ...(opts.awsRegion ? { region: String(opts.awsRegion) } : {}),
-                ...(opts.awsEndpoint ? { endpoint: String(opts.awsEndpoint) } : {}),
+                deadlineMs: config.lifecycleHooks.deadlineMs,
+                intervalMs: config.lifecycleHooks.intervalMs,
+                ...(config.lifecycleHooks.hookName ? { hookName: config.lifecycleHooks.hookName } : {}),
+                ...(config.lifecycleHooks.region ? { region: config.lifecycleHooks.region } : {}),
+                ...(config.lifecycleHooks.endpoint ? { endpoint: config.lifecycleHooks.endpoint } : {}),
                 log: log.child('termination'),
               },
             }

@@ -31,6 +31,20 @@ export { claimReplacement, updateRegistry } from './versioned.ts';
 /** The kinds of event that change the registry (logs only refresh last_seen through heartbeats). */
 const registryKinds = new Set(['facts', 'heartbeat', 'drift', 'lifecycle']);
 
+/**
+ * Changes one instance's document with optimistic concurrency (store.ts): `mutate` sees the
+ * current document and returns the next, or undefined for no change.
+ */
+export function updateInstance(
+  client: Client,
+  names: IndexNames,
+  instanceId: string,
+  mutate: (current: RegistryDocument | undefined) => RegistryDocument | undefined,
+  options: UpdateOptions = {},
+): Promise<RegistryDocument | undefined> {
+  return updateRegistryDocument(client, names.state('registry'), instanceId, mutate, options);
+}
+
 /** Applies a confirmed batch of one instance's events to its registry document. */
 export async function applyEventsToRegistry(
   client: Client,

@@ -19,6 +19,8 @@ export interface FleetFilter {
   drifted?: boolean;
   /** Running instances last seen before this time (the silence sweep). */
   lastSeenBefore?: string;
+  /** Instances whose termination is in one of these states (collector/termination/). */
+  terminationStates?: string[];
 }
 
 /** The orders `kiln fleet` offers; each ends on the instance id, so pages never overlap. */
@@ -47,6 +49,8 @@ export function fleetQuery(filter: FleetFilter): Record<string, unknown> {
   if (filter.imageId) clauses.push({ term: { 'cloud.image.id': filter.imageId } });
   if (filter.drifted) clauses.push({ term: { 'kiln.drift.state': 'drifted' } });
   if (filter.lastSeenBefore) clauses.push({ range: { 'kiln.last_seen': { lt: filter.lastSeenBefore } } });
+  if (filter.terminationStates)
+    clauses.push({ terms: { 'kiln.termination.state': filter.terminationStates } });
   return { bool: { filter: clauses } };
 }
 

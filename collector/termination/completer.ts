@@ -8,10 +8,10 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import { describeError } from '../../lib/errors.ts';
-import type { RegistryDocument, TerminationState } from '../../lib/fleet.ts';
+import type { TerminationState } from '../../lib/fleet.ts';
 import type { IndexNames } from '../../lib/indices.ts';
 import type { Logger } from '../../lib/log.ts';
-import { updateRegistryDocument } from '../registry/store.ts';
+import { scanRegistry, updateInstance } from '../registry/index.ts';
 import { decideTermination, type TerminationTiming } from './decide.ts';
 import type { CompletionOutcome, LifecycleHooks } from './lifecycle-hooks.ts';
 
@@ -48,23 +48,21 @@ export class TerminationCompleter {
   /** Looks at every open termination (deadlines; reports another collector left). */
   async sweep(): Promise<void> {
     const { client, names } = this.#o;
-    const found = await client.search<RegistryDocument>({
-      index: names.state('registry'),
-      ignore_unavailable: true,
-      size: 1000,
-      _source: false,
-      query: { terms: { 'kiln.termination.state': ['pending', 'reported', 'completing'] } },
-    });
-    for (const hit of found.hits.hits) if (hit._id) await this.check(hit._id);
+    const open = scanRegistry(
+      client,
+      names,
+      { terminationStates: ['pending', 'reported', 'completing'] },
+      { fields: ['cloud.instance.id'] },
+    );
+    for await (const { doc } of open) await this.check(doc.cloud.instance.id);
   }
 
   async #checkOne(instanceId: string): Promise<void> {
     const { client, names, log } = this.#o;
-    const index = names.state('registry');
     let claim: { trigger: 'report' | 'deadline' } | undefined;
     // The claim: only the collector whose conditional write lands goes on to call AWS. After a
     // 409 the document is read again, and another collector's fresh claim means "not mine".
-    const written = await updateRegistryDocument(client, index, instanceId, (current) => {
+    const written = await updateInstance(client, names, instanceId, (current) => {
       claim = undefined;
       const state = current?.kiln.termination;
       const step = decideTermination(state, this.#o.now(), this.#o);
@@ -107,7 +105,7 @@ export class TerminationCompleter {
   async #record(instanceId: string, outcome: CompletionOutcome): Promise<void> {
     const { client, names } = this.#o;
     const at = new Date(this.#o.now()).toISOString();
-    await updateRegistryDocument(client, names.state('registry'), instanceId, (current) => {
+    await updateInstance(client, names, instanceId, (current) => {
       const state = current?.kiln.termination;
       if (!current || state?.state !== 'completing' || state.claimed_by !== this.#o.collectorId)
         return undefined;

@@ -4,6 +4,7 @@
  * indices are fine (a young installation has no drift yet); no data at all is a not-found error.
  */
 import type { Client } from '@elastic/elasticsearch';
+import { getInstance } from '../../collector/registry/index.ts';
 import { KilnError } from '../../lib/errors.ts';
 import { wrapEsError } from '../../lib/es.ts';
 import type { EventFamily, IndexNames, StateFamily } from '../../lib/indices.ts';
@@ -64,7 +65,11 @@ export async function fetchStoryData(
   const instance = byInstance(instanceId);
 
   const [registry, facts, lifecycle, heartbeats, drift, decisions, logs] = await Promise.all([
-    search(client, state('registry'), { query: instance, size: 1 }),
+    // The registry's own reader (collector/registry/ owns that index).
+    getInstance(client, names, instanceId).then((doc) => ({
+      docs: doc ? [doc as unknown as Doc] : [],
+      total: doc ? 1 : 0,
+    })),
     search(client, family('facts'), { query: instance, size: 100, sort: timeSort('asc') }),
     search(client, family('lifecycle'), {
       query: { bool: { filter: [instance], must_not: [{ term: { 'kiln.lifecycle.phase': 'heartbeat' } }] } },
