@@ -3,7 +3,9 @@
  * bundles once and starts one real Elasticsearch (the integ-test-zip distribution, through
  * `startLocalEs`) for the whole run, or uses the cluster in KILN_TEST_ES_URL when set. Both
  * projects share the one build and the one cluster (kept on globalThis, counted, stopped after
- * the last project). Tests read the URL with `inject('esUrl')`. The `unit` project has none.
+ * the last project). KILN_TEST_ES_VERSION picks the version (default the pinned 8.x; CI runs the
+ * Elasticsearch-backed tests again on 9.x). Tests read the URL with `inject('esUrl')`. The `unit`
+ * project has none.
  */
 import { spawnSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
@@ -33,8 +35,10 @@ async function prepare(): Promise<{ url: string; stop: () => Promise<void> }> {
   const external = process.env.KILN_TEST_ES_URL;
   if (external) return { url: external.replace(/\/$/, ''), stop: async () => {} };
   const started = Date.now();
-  const state = await startLocalEs({ name: instanceName, heap: '1g', fresh: true }, (m) =>
-    process.stderr.write(`[global-setup] ${m}\n`),
+  const version = process.env.KILN_TEST_ES_VERSION || undefined;
+  const state = await startLocalEs(
+    { name: instanceName, heap: '1g', fresh: true, ...(version ? { version } : {}) },
+    (m) => process.stderr.write(`[global-setup] ${m}\n`),
   );
   process.stderr.write(
     `[global-setup] Elasticsearch ${state.version} ready at ${state.url} in ${Date.now() - started} ms\n`,

@@ -27,13 +27,18 @@ export function registerLocalEs(program: Command): void {
       .description('download (once), start and wait until the cluster answers')
       .option('--name <name>', 'instance name (its own data directory)', 'default')
       .option('--port <port>', 'HTTP port on 127.0.0.1 (default: a free port)')
-      .option('--es-version <version>', 'Elasticsearch version', defaultEsVersion)
+      .option(
+        '--es-version <version>',
+        'Elasticsearch version (8.x runs on Java 17+, 9.x on Java 21+: kiln picks one from ES_JAVA_HOME, JAVA_HOME, PATH, /usr/lib/jvm, /opt)',
+        defaultEsVersion,
+      )
       .option('--heap <size>', 'JVM heap', '512m')
       .option('--security', 'enable security with a password for the elastic user')
       .option('--password <password>', 'the elastic password with --security (default: random)')
       .option('--fresh', 'start from an empty data directory')
       .option('--json', 'print the instance state as JSON'),
     'kiln local-es start --port 9200',
+    'kiln local-es start --name es9 --es-version 9.2.4',
     'kiln local-es start --security --password changeme',
   ).action(
     action(async (opts) => {

@@ -1,7 +1,7 @@
 /**
  * Fetches the integ-test-zip distribution from Maven Central with `mvn dependency:copy`
- * (once per version) and unpacks it into the cache. Clear errors when Java or Maven is
- * missing or the download fails.
+ * (once per version) and unpacks it into the cache. Clear errors when Maven is missing or the
+ * download fails; which Java runs it is java.ts's business.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -11,36 +11,6 @@ import { distributionHome, esArtifact } from './paths.ts';
 
 /** Progress messages for long steps. */
 export type Progress = (message: string) => void;
-
-/** Where a usable Java is, and its major version. */
-export interface JavaInfo {
-  home: string;
-  major: number;
-}
-
-/** Finds Java (ES_JAVA_HOME, JAVA_HOME, then `java` on PATH) and checks its version. */
-export function findJava(env: NodeJS.ProcessEnv = process.env, minimumMajor = 17): JavaInfo {
-  const candidates = [env.ES_JAVA_HOME, env.JAVA_HOME].filter((v): v is string => Boolean(v));
-  const onPath = spawnSync('sh', ['-c', 'readlink -f "$(command -v java)"'], { encoding: 'utf8' });
-  if (onPath.status === 0 && onPath.stdout.trim()) candidates.push(dirname(dirname(onPath.stdout.trim())));
-  for (const home of candidates) {
-    const java = join(home, 'bin', 'java');
-    if (!existsSync(java)) continue;
-    const out = spawnSync(java, ['-version'], { encoding: 'utf8' });
-    const match = /version "(\d+)(?:\.(\d+))?/.exec(`${out.stderr}${out.stdout}`);
-    if (!match) continue;
-    const major = match[1] === '1' ? Number(match[2]) : Number(match[1]);
-    if (major >= minimumMajor) return { home, major };
-    throw new KilnError(
-      'KILN_ERR_MISSING_TOOL',
-      `Java ${major} at ${home} is too old: Elasticsearch 8 needs Java ${minimumMajor} or newer (apt-get install openjdk-17-jre-headless, or set ES_JAVA_HOME)`,
-    );
-  }
-  throw new KilnError(
-    'KILN_ERR_MISSING_TOOL',
-    `Java not found: the local Elasticsearch needs Java ${minimumMajor}+ (apt-get install openjdk-17-jre-headless, or set ES_JAVA_HOME); or point kiln at your own cluster with --es-url`,
-  );
-}
 
 /** Returns the unpacked distribution, downloading and unpacking it first when needed. */
 export function ensureDistribution(cacheDir: string, version: string, progress: Progress = () => {}): string {

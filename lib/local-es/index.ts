@@ -1,5 +1,5 @@
 /** The local Elasticsearch: download once, start, stop, probe. */
-export { ensureDistribution, findJava, type Progress } from './distribution.ts';
+export { ensureDistribution, type Progress } from './distribution.ts';
 export {
   freePort,
   isAlive,
@@ -10,4 +10,5 @@ export {
   startLocalEs,
   stopLocalEs,
 } from './instance.ts';
+export { findJava, type JavaInfo, javaCandidates, parseJavaMajor, requiredJavaMajor } from './java.ts';
 export { defaultEsVersion, esArtifact, kilnCacheDir } from './paths.ts';

@@ -19,7 +19,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { KilnError } from '../errors.ts';
 import { sleep } from '../retry.ts';
-import { ensureDistribution, findJava, type Progress } from './distribution.ts';
+import { ensureDistribution, type Progress } from './distribution.ts';
+import { findJava } from './java.ts';
 import { defaultEsVersion, instanceDir, kilnCacheDir } from './paths.ts';
 
 /** Options of `kiln local-es start`; each states its default. */
@@ -88,7 +89,7 @@ export async function startLocalEs(
     progress(`already running at ${existing.url} (pid ${existing.pid})`);
     return existing;
   }
-  const java = findJava();
+  const java = findJava(version);
   const home = ensureDistribution(cacheDir, version, progress);
   const dir = instanceDir(cacheDir, name);
   const port = options.port ?? (await freePort());

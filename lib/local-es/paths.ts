@@ -7,7 +7,10 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** The Elasticsearch version kiln pins: 8.x runs on the machine's Java 17; the 8.x client matches it. */
+/**
+ * The Elasticsearch version kiln pins: 8.x runs on the machine's Java 17. 9.x works too
+ * (`--es-version 9.2.4`, on Java 21+); the 8.x client talks to both (test/lib/es-compat.test.ts).
+ */
 export const defaultEsVersion = '8.19.21';
 
 /** The Maven coordinates of the minimal distribution (packaging zip). */

@@ -1,20 +1,6 @@
-/** The local Elasticsearch itself: security on, clean stop, and clear errors for a missing Java. */
+/** The local Elasticsearch itself: security on, clean stop (which Java runs it: java.test.ts). */
 import { describe, expect, it } from 'vitest';
-import {
-  findJava,
-  isAlive,
-  probe,
-  readLocalEsState,
-  startLocalEs,
-  stopLocalEs,
-} from '../../../lib/local-es/index.ts';
-
-describe('findJava', () => {
-  it('says which Java it found and what Elasticsearch needs', () => {
-    expect(findJava(process.env, 17).major).toBeGreaterThanOrEqual(17);
-    expect(() => findJava(process.env, 99)).toThrow(/is too old: Elasticsearch 8 needs Java 99 or newer/);
-  });
-});
+import { isAlive, probe, readLocalEsState, startLocalEs, stopLocalEs } from '../../../lib/local-es/index.ts';
 
 describe('startLocalEs with security', () => {
   const name = `vitest-secure-${process.pid}`;
@@ -22,6 +8,8 @@ describe('startLocalEs with security', () => {
   it('requires the elastic password, then stops cleanly', async () => {
     const state = await startLocalEs({
       name,
+      // The same version as the run's cluster (KILN_TEST_ES_VERSION, see test/global-setup.ts).
+      ...(process.env.KILN_TEST_ES_VERSION ? { version: process.env.KILN_TEST_ES_VERSION } : {}),
       security: true,
       password: 'kiln-test-pass',
       heap: '384m',
