@@ -25,7 +25,8 @@ export interface ViewFilters {
 
 function metricAgg(metric: Metric): Record<string, unknown> | undefined {
   if (metric.op === 'count') return undefined;
-  const op = metric.op === 'unique_count' ? 'cardinality' : metric.op;
+  // Lens operation names → Elasticsearch aggregations.
+  const op = { unique_count: 'cardinality', average: 'avg', max: 'max', min: 'min', sum: 'sum' }[metric.op];
   return { [op]: { field: metric.field } };
 }
 

@@ -2,7 +2,10 @@
  * A dashboard saved object: panels laid out left to right on Kibana's 48-column grid, each
  * referring to its Lens or search object by `panelRefName` (resolved through `references` as
  * `<panelIndex>:panel_<panelIndex>`), and the options-list controls in `controlGroupInput`
- * (each with a `controlGroup_<id>:optionsListDataView` reference).
+ * (each with a `controlGroup_<id>:optionsListDataView` reference). Only keys Kibana 8.9 knows:
+ * its dashboard schema refuses anything else in controlGroupInput (showApplySelections came with
+ * model version 2 in 8.14; absent, selections apply at once on every version), and searchTechnique
+ * is left to each version's default.
  */
 
 import type { ControlSpec, DashboardSpec } from '../spec/types.ts';
@@ -54,7 +57,6 @@ function controlGroup(
         title: control.title,
         singleSelect: control.singleSelect,
         selectedOptions: [],
-        searchTechnique: 'prefix',
         sort: { by: '_key', direction: 'asc' },
         enhancements: {},
       },
@@ -69,7 +71,6 @@ function controlGroup(
     input: {
       controlStyle: 'oneLine',
       chainingSystem: 'HIERARCHICAL',
-      showApplySelections: false,
       ignoreParentSettingsJSON: JSON.stringify({
         ignoreFilters: false,
         ignoreQuery: false,

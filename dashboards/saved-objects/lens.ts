@@ -10,8 +10,19 @@ import { type SavedObject, savedObject } from './types.ts';
 
 const layerId = 'layer1';
 
-/** The buckets of a visualization in nesting order (outer first) and its metrics. */
-export function visualizationColumns(vis: LensPanelSpec['vis']): { buckets: Bucket[]; metrics: Metric[] } {
+/**
+ * The buckets of a visualization in nesting order (outer first) and its metrics; for a chart with
+ * an x axis, which bucket is the axis and which the breakdown. Lens nests its aggregations in
+ * column order, so the outer bucket's size limit applies to the whole chart: a time axis goes
+ * inside its breakdown (the breakdown's top values over the whole range), a terms or range axis
+ * outside it (the 10 largest images, then their statuses — not the top 10 within each status).
+ */
+export function visualizationColumns(vis: LensPanelSpec['vis']): {
+  buckets: Bucket[];
+  metrics: Metric[];
+  xIndex?: number;
+  splitIndex?: number;
+} {
   switch (vis.kind) {
     case 'metric':
       return { buckets: [], metrics: [vis.metric] };
@@ -20,8 +31,10 @@ export function visualizationColumns(vis: LensPanelSpec['vis']): { buckets: Buck
     case 'table':
       return { buckets: [...vis.rows], metrics: [...vis.metrics] };
     default:
-      // Lens computes the breakdown's top values over the whole x axis: breakdown outside.
-      return { buckets: vis.breakdown ? [vis.breakdown, vis.x] : [vis.x], metrics: [vis.metric] };
+      if (!vis.breakdown) return { buckets: [vis.x], metrics: [vis.metric], xIndex: 0 };
+      return vis.x.op === 'date_histogram'
+        ? { buckets: [vis.breakdown, vis.x], metrics: [vis.metric], xIndex: 1, splitIndex: 0 }
+        : { buckets: [vis.x, vis.breakdown], metrics: [vis.metric], xIndex: 0, splitIndex: 1 };
   }
 }
 
@@ -30,28 +43,22 @@ export const bucketColumnId = (i: number): string => `b${i}`;
 /** The id of the i-th metric column. */
 export const metricColumnId = (i: number): string => `m${i}`;
 
+/**
+ * A metric column. For count, unique count and sum, Lens's `emptyAsNull` is the "Hide zero
+ * values" switch (count.tsx, metrics.tsx): true would show an empty cell where nothing matched, so
+ * kiln sets it false and a count of nothing reads 0. The other metrics do not pass it on.
+ */
 function metricColumn(metric: Metric): Record<string, unknown> {
-  if (metric.op === 'count') {
-    return {
-      label: metric.label ?? 'Count',
-      customLabel: metric.label !== undefined,
-      dataType: 'number',
-      operationType: 'count',
-      isBucketed: false,
-      scale: 'ratio',
-      sourceField: '___records___',
-      params: { emptyAsNull: true },
-    };
-  }
+  const zeroIsAValue = metric.op === 'count' || metric.op === 'unique_count' || metric.op === 'sum';
   return {
-    label: metric.label ?? `${metric.op} of ${metric.field}`,
+    label: metric.label ?? (metric.op === 'count' ? 'Count' : `${metric.op} of ${metric.field}`),
     customLabel: metric.label !== undefined,
     dataType: 'number',
     operationType: metric.op,
     isBucketed: false,
     scale: 'ratio',
-    sourceField: metric.field,
-    params: { emptyAsNull: true },
+    sourceField: metric.op === 'count' ? '___records___' : metric.field,
+    ...(zeroIsAValue ? { params: { emptyAsNull: false } } : {}),
   };
 }
 
@@ -87,16 +94,18 @@ function bucketColumn(bucket: Bucket): Record<string, unknown> {
         params: { interval: bucket.interval.replace('1', ''), includeEmptyRows: true, dropPartials: false },
       };
     case 'range':
+      // Custom ranges as Lens's range editor writes them when switched to ranges (ranges.tsx,
+      // onChangeMode): labelled buckets are strings on an ordinal scale, shown by the `range` format.
       return {
         ...common,
-        dataType: 'number',
+        dataType: 'string',
         operationType: 'range',
         scale: 'ordinal',
         params: {
           type: 'range',
           maxBars: 'auto',
-          includeEmptyRows: true,
           ranges: bucket.ranges.map((r) => ({ from: r.from ?? null, to: r.to ?? null, label: r.label })),
+          parentFormat: { id: 'range', params: { template: 'arrow_right', replaceInfinity: true } },
         },
       };
   }
@@ -106,6 +115,7 @@ function visualizationState(
   vis: LensPanelSpec['vis'],
   bucketIds: string[],
   metricIds: string[],
+  roles: { xIndex?: number; splitIndex?: number },
 ): { type: string; state: Record<string, unknown> } {
   switch (vis.kind) {
     case 'metric':
@@ -142,7 +152,7 @@ function visualizationState(
       const seriesType = { bar: 'bar_stacked', bar_horizontal: 'bar_horizontal_stacked', line: 'line' }[
         vis.kind
       ];
-      const hasBreakdown = vis.breakdown !== undefined;
+      const hasBreakdown = roles.splitIndex !== undefined;
       return {
         type: 'lnsXY',
         state: {
@@ -155,8 +165,8 @@ function visualizationState(
               layerType: 'data',
               seriesType,
               accessors: metricIds,
-              xAccessor: hasBreakdown ? bucketIds[1] : bucketIds[0],
-              ...(hasBreakdown ? { splitAccessor: bucketIds[0] } : {}),
+              xAccessor: bucketIds[roles.xIndex ?? 0],
+              ...(hasBreakdown ? { splitAccessor: bucketIds[roles.splitIndex!] } : {}),
             },
           ],
         },
@@ -172,7 +182,7 @@ export function panelObjectKey(dashboardKey: string, panelKey: string): string {
 
 /** The Lens saved object of a panel. */
 export function lensObject(prefix: string, id: string, panel: LensPanelSpec): SavedObject {
-  const { buckets, metrics } = visualizationColumns(panel.vis);
+  const { buckets, metrics, ...roles } = visualizationColumns(panel.vis);
   const bucketIds = buckets.map((_, i) => bucketColumnId(i));
   const metricIds = metrics.map((_, i) => metricColumnId(i));
   const columns: Record<string, unknown> = {};
@@ -182,7 +192,7 @@ export function lensObject(prefix: string, id: string, panel: LensPanelSpec): Sa
   metrics.forEach((m, i) => {
     columns[metricIds[i]!] = metricColumn(m);
   });
-  const visualization = visualizationState(panel.vis, bucketIds, metricIds);
+  const visualization = visualizationState(panel.vis, bucketIds, metricIds, roles);
   return savedObject(
     'lens',
     id,

@@ -44,7 +44,7 @@ export function bakesAndLineage(): DashboardSpec {
           rows: [{ op: 'terms', field: 'kiln.bake.image_name', size: 20, label: 'Image name' }],
           metrics: [
             { op: 'count', label: 'Bakes' },
-            { op: 'avg', field: 'kiln.bake.duration_ms', label: 'Average (ms)' },
+            { op: 'average', field: 'kiln.bake.duration_ms', label: 'Average (ms)' },
             { op: 'max', field: 'kiln.bake.duration_ms', label: 'Longest (ms)' },
           ],
         },

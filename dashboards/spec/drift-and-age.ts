@@ -121,7 +121,7 @@ export function driftAndAge(): DashboardSpec {
           metrics: [
             { op: 'count', label: 'Running' },
             { op: 'max', field: 'kiln.age_ms', label: 'Oldest (ms)' },
-            { op: 'avg', field: 'kiln.age_ms', label: 'Average age (ms)' },
+            { op: 'average', field: 'kiln.age_ms', label: 'Average age (ms)' },
           ],
         },
       },

@@ -35,10 +35,13 @@ export type Condition =
   | { field: string; exists: boolean }
   | { field: string; atLeast: number };
 
-/** A metric column. */
+/**
+ * A metric column. `op` is Lens's operation name (`average`, not the Elasticsearch aggregation
+ * `avg`: Lens looks the name up and `avg` is its pre-7.13 name, which it no longer knows).
+ */
 export type Metric =
   | { op: 'count'; label?: string }
-  | { op: 'unique_count' | 'max' | 'min' | 'avg' | 'sum'; field: string; label?: string };
+  | { op: 'unique_count' | 'max' | 'min' | 'average' | 'sum'; field: string; label?: string };
 
 /** A numeric range bucket; an open end is left out. */
 export interface RangeSpec {

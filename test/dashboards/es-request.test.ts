@@ -62,13 +62,13 @@ describe('[kiln] Fleet overview', () => {
     ]);
   });
 
-  it('instances by image and status (status outside, image inside)', async () => {
+  it('instances by image and status (the largest images outside, their statuses inside)', async () => {
     expect(await rows('fleet-overview', 'by-image')).toEqual([
-      { b0: 'running', b1: 'ami-222', m0: 2 },
-      { b0: 'running', b1: 'ami-111', m0: 1 },
-      { b0: 'running', b1: 'ami-333', m0: 1 },
-      { b0: 'replaced', b1: 'ami-111', m0: 1 },
-      { b0: 'silent', b1: 'ami-222', m0: 1 },
+      { b0: 'ami-222', b1: 'running', m0: 2 },
+      { b0: 'ami-222', b1: 'silent', m0: 1 },
+      { b0: 'ami-111', b1: 'replaced', m0: 1 },
+      { b0: 'ami-111', b1: 'running', m0: 1 },
+      { b0: 'ami-333', b1: 'running', m0: 1 },
     ]);
   });
 
@@ -185,16 +185,16 @@ describe('[kiln] Instance investigation, control set to the dead instance', () =
 describe('[kiln] Drift and age', () => {
   it('drift events by path', async () => {
     expect(await rows('drift-and-age', 'drift-by-path')).toEqual([
-      { b0: 'modified', b1: '/etc/nginx/nginx.conf', m0: 3 },
-      { b0: 'modified', b1: '/etc/ssh/sshd_config', m0: 1 },
-      { b0: 'added', b1: '/usr/local/bin/miner', m0: 1 },
+      { b0: '/etc/nginx/nginx.conf', b1: 'modified', m0: 3 },
+      { b0: '/etc/ssh/sshd_config', b1: 'modified', m0: 1 },
+      { b0: '/usr/local/bin/miner', b1: 'added', m0: 1 },
     ]);
   });
 
   it('drift events by package', async () => {
     expect(await rows('drift-and-age', 'drift-by-package')).toEqual([
-      { b0: 'changed', b1: 'openssl', m0: 1 },
-      { b0: 'installed', b1: 'curl', m0: 1 },
+      { b0: 'curl', b1: 'installed', m0: 1 },
+      { b0: 'openssl', b1: 'changed', m0: 1 },
     ]);
   });
 
@@ -216,10 +216,10 @@ describe('[kiln] Drift and age', () => {
 
   it('decisions taken and deferred, by reason', async () => {
     expect(await rows('drift-and-age', 'decisions-by-reason')).toEqual([
-      { b0: 'deferred', b1: 'maintenance_window', m0: 1 },
-      { b0: 'deferred', b1: 'rate_limited', m0: 1 },
-      { b0: 'taken', b1: 'max_age_exceeded', m0: 1 },
-      { b0: 'taken', b1: 'silent_too_long', m0: 1 },
+      { b0: 'maintenance_window', b1: 'deferred', m0: 1 },
+      { b0: 'max_age_exceeded', b1: 'taken', m0: 1 },
+      { b0: 'rate_limited', b1: 'deferred', m0: 1 },
+      { b0: 'silent_too_long', b1: 'taken', m0: 1 },
     ]);
   });
 
