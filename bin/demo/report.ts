@@ -115,6 +115,7 @@ export async function printDemoReport({
       'policy plan (kiln policy plan, dry run: nothing is replaced):',
       ['policy', 'plan', '--policy', policyFile, '--es-url', esUrl, '--index-prefix', names.prefix],
     ],
+    ['bakes and image lineage (kiln images):', ['images', '--es-url', esUrl, '--index-prefix', names.prefix]],
   ] as const) {
     const result = runKiln('kiln', [...args]);
     say('');

@@ -13,6 +13,7 @@ import { createEsClient } from '../../lib/es.ts';
 import { indexNames } from '../../lib/indices.ts';
 import { freePort, kilnCacheDir, probe, startLocalEs, stopLocalEs } from '../../lib/local-es/index.ts';
 import { startDemoLog } from './app-log.ts';
+import { describeDemoBake, startDemoBake } from './demo-bake.ts';
 import { type DemoAgent, demoImagesDir, prepareDemoImage, writeDemoPolicy } from './demo-image.ts';
 import { writeDemoJournal } from './demo-journal.ts';
 import { prepareDemoIdentity } from './identity.ts';
@@ -116,6 +117,9 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       agents.push(prepareDemoImage(metadata.instanceId, place, files, journal.inputs));
     }
 
+    // A real `kiln bake` (or, without Packer, a recorded one) runs beside the warm-up.
+    const bake = startDemoBake({ workDir: dir, esUrl: es.url, client, names, say });
+
     say('4/6 starting two agents (kiln-agent run) and a live application log…');
     stops.push(startDemoLog(appLog));
     for (const agent of agents) {
@@ -132,6 +136,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     agents[1]!.drift();
     await sleepOrStop(options.warmupMs / 2);
 
+    say(describeDemoBake(await bake.done));
     say('6/6 what arrived:');
     await printDemoReport({ client, names, esUrl: es.url, policyFile, say });
     await client.close();

@@ -123,6 +123,30 @@ describe('kiln demo', () => {
     ).toBe(decisions);
   });
 
+  it('bakes for real beside the warm-up (Packer null builder over SSH to a local sshd), and kiln images lists it', async () => {
+    const bakeId = /bake: kiln bake (\S+) succeeded \(Packer null builder over SSH to a local sshd/.exec(
+      run.output,
+    )?.[1];
+    expect(bakeId, run.output).toBeDefined();
+    const images = section(run.output, 'bakes and image lineage (kiln images):');
+    expect(images.find((l) => l.startsWith(bakeId!))).toMatch(
+      /\bsucceeded\s+\S+\s+debian-12-amd64\s+Null\s+0\s/,
+    );
+    await client.indices.refresh({ index: names.state('bakes') });
+    const bakes = await client.search<{ kiln: { bake: Record<string, unknown> } }>({
+      index: names.state('bakes'),
+      query: { term: { 'kiln.kind': 'bake' } },
+    });
+    expect(bakes.hits.hits.map((h) => h._source!.kiln.bake)).toEqual([
+      expect.objectContaining({
+        id: bakeId,
+        status: 'succeeded',
+        image_name: 'shop-base',
+        packer_version: '1.6.6',
+      }),
+    ]);
+  });
+
   it('refuses to bake its images where drift detection would not look, in one line', async () => {
     const refused = await runDemo(join(home, 'data'), `${names.prefix}-tmp`);
     expect(refused.code).not.toBe(0);
