@@ -8,9 +8,9 @@
  * and why, and `kiln.bake.inputs.recorded_by` is `kiln demo`.
  */
 import { type ChildProcess, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { openBakeStore } from '../../bake/index.ts';
 import { bakeRecord } from '../../bake/store/record.ts';
@@ -35,11 +35,22 @@ export type DemoBakeOutcome =
 /** The image name and version the demo bakes (the demo instances run `shop-base` too). */
 const imageName = 'shop-base';
 
+/** The self-contained agent executable the bake installs: dist/kiln-agent-linux-<arch> of this kiln. */
+export function demoAgentExecutable(): string {
+  const dir = dirname(entryOf('kiln'));
+  const name = `kiln-agent-linux-${process.arch === 'arm64' ? 'arm64' : 'x64'}`;
+  return dir.endsWith('dist') ? join(dir, name) : resolve(dir, '../dist', name);
+}
+
 /** Why a real bake cannot run here, or undefined when it can. */
-export function missingForRealBake(has: (tool: string) => boolean = onPath): string | undefined {
+export function missingForRealBake(
+  has: (tool: string) => boolean = onPath,
+  exists: (file: string) => boolean = existsSync,
+): string | undefined {
   const missing = ['packer', 'ansible-playbook', 'ssh-keygen'].filter((tool) => !has(tool));
   if (missing.length > 0) return `${missing.join(', ')} not installed`;
-  if (entryOf('kiln-agent').endsWith('.ts')) return 'the agent bundle is not built (run the demo from dist/)';
+  const executable = demoAgentExecutable();
+  if (!exists(executable)) return `the agent executable ${executable} is not built (npm run build)`;
   return undefined;
 }
 
@@ -134,8 +145,7 @@ function writeBakeWorkspace(dir: string, sshd: DemoSshd): string {
       'outputDir: out',
       'agent:',
       '  configFile: agent.yaml',
-      `  bundle: ${entryOf('kiln-agent')}`,
-      `  nodePath: ${process.execPath}`,
+      `  executable: ${demoAgentExecutable()}`,
       '',
     ].join('\n'),
   );

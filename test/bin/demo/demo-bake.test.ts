@@ -29,9 +29,21 @@ describe('missingForRealBake', () => {
       'packer, ansible-playbook not installed',
     );
   });
-  it('asks for the built agent bundle when run from the sources', () => {
-    // Under vitest the demo runs from bin/*.ts, where no kiln-agent.js bundle sits beside it.
-    expect(missingForRealBake(() => true)).toBe('the agent bundle is not built (run the demo from dist/)');
+  it('asks for the agent executable when it is not built', () => {
+    expect(
+      missingForRealBake(
+        () => true,
+        () => false,
+      ),
+    ).toMatch(
+      /^the agent executable \S+\/dist\/kiln-agent-linux-(x64|arm64) is not built \(npm run build\)$/,
+    );
+    expect(
+      missingForRealBake(
+        () => true,
+        () => true,
+      ),
+    ).toBeUndefined();
   });
 });
 
