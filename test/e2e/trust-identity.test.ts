@@ -289,6 +289,8 @@ describe('an instance cannot make itself younger', () => {
       },
     ]);
 
+    // The plan reads the registry by search: make the last writes visible first.
+    await client.indices.refresh({ index: names.state('registry') });
     const policy = join(work, 'policy.yaml');
     writeFileSync(
       policy,
