@@ -3,7 +3,7 @@
 // it imports (dist/kiln-main.js with lazily loaded chunks beside it; dist/kiln-agent-main.js).
 // Identifiers are kept and source maps linked, so a stack trace (KILN_DEBUG=1) names real
 // functions and files. KILN_BUILD_MINIFY=0 also keeps the whitespace.
-import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { buildSea } from './build-sea.mjs';
@@ -13,7 +13,9 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 const started = Date.now();
 const define = { __KILN_VERSION__: JSON.stringify(pkg.version) };
 const minify = process.env.KILN_BUILD_MINIFY !== '0';
-// Old chunks of an earlier build would otherwise pile up beside the new ones.
+// Old chunks of an earlier build would otherwise pile up beside the new ones (a clean checkout
+// has no dist/ yet).
+mkdirSync('dist', { recursive: true });
 for (const name of readdirSync('dist', { withFileTypes: true })
   .filter((e) => e.isFile())
   .map((e) => e.name)) {
