@@ -23,6 +23,7 @@ import {
   printJson,
   withEsOptions,
 } from '../cli-support.ts';
+import { summaryOf } from '../command-index.ts';
 
 /** The agent executable next to this kiln (dist/kiln-agent-linux-<arch>), in a checkout or a bundle. */
 function defaultAgentExecutable(arch: 'x64' | 'arm64'): string {
@@ -62,9 +63,7 @@ export function registerBake(program: Command): void {
   const bake = withEsOptions(
     program
       .command('bake')
-      .description(
-        'bake an image with Packer and Ansible: installs the agent, captures the baseline, records the bake',
-      )
+      .description(summaryOf('bake'))
       .option('-c, --config <file>', 'the bake config (YAML or JSON)', 'bake.yaml')
       .option('--force', 'bake even when a successful bake with the same key exists')
       .option('--dry-run', 'print the plan and the composed template without building')
@@ -129,7 +128,7 @@ export function registerBake(program: Command): void {
   const images = withEsOptions(
     program
       .command('images')
-      .description('list bakes and image lineage: parent image → artifacts, and the instances running them')
+      .description(summaryOf('images'))
       .option('--store <dir>', 'local bake store when no Elasticsearch is configured', '.kiln/bakes')
       .option('--limit <n>', 'most bakes to list', '100')
       .option('--json', 'print the rows as JSON'),

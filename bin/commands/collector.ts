@@ -7,12 +7,13 @@ import { createEsClient } from '../../lib/es.ts';
 import { eventFamilies, indexNames } from '../../lib/indices.ts';
 import { renderTable } from '../../lib/table.ts';
 import { action, esOptions, example, indexPrefix, printJson, withEsOptions } from '../cli-support.ts';
+import { summaryOf } from '../command-index.ts';
 import { registerCollectorRun } from './collector-run.ts';
 
 /** Registers the collector commands; `run` is added by the ingest module. */
 export function registerCollector(program: Command): Command {
   const group = example(
-    program.command('collector').description('the central collector: storage setup, ingest API, policies'),
+    program.command('collector').description(summaryOf('collector')),
     'kiln collector setup --es-url http://127.0.0.1:9200',
   );
 

@@ -12,6 +12,7 @@ import { defaultBuildOptions } from '../../dashboards/spec/index.ts';
 import { parseDurationMs } from '../../lib/duration.ts';
 import { KilnError } from '../../lib/errors.ts';
 import { action, example, printJson } from '../cli-support.ts';
+import { summaryOf } from '../command-index.ts';
 
 /** Where `build` writes by default (git-ignored inside the repository). */
 export const defaultOutFile = 'dashboards/build/kiln-saved-objects.ndjson';
@@ -69,7 +70,7 @@ function targetFrom(flags: InstallFlags): KibanaTarget {
 /** Registers the dashboards commands on `program`. */
 export function registerDashboards(program: Command): void {
   const dashboards = example(
-    program.command('dashboards').description("kiln's Kibana dashboards (Kibana 8.9 or newer)"),
+    program.command('dashboards').description(summaryOf('dashboards')),
     'kiln dashboards build --out kiln-dashboards.ndjson',
     'kiln dashboards install --kibana-url http://kibana:5601 --api-key $KIBANA_API_KEY',
   );

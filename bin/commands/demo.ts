@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { parseDurationMs } from '../../lib/duration.ts';
 import { action, example } from '../cli-support.ts';
+import { summaryOf } from '../command-index.ts';
 import { runDemo } from '../demo/run-demo.ts';
 
 /** Registers `kiln demo`. */
@@ -9,9 +10,7 @@ export function registerDemo(program: Command): void {
   example(
     program
       .command('demo')
-      .description(
-        'run the whole loop here: local Elasticsearch, collector, two agents shipping real logs, drift, fleet state and policy plan',
-      )
+      .description(summaryOf('demo'))
       .option('--duration <duration>', 'stop by itself after this long (default: run until Ctrl-C)')
       .option('--warmup <duration>', 'how long to let data flow before the report', '20s')
       .option('--keep-es', 'leave the demo Elasticsearch running afterwards (for Kibana or curl)')

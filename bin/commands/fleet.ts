@@ -21,6 +21,7 @@ import {
   printJson,
   withEsOptions,
 } from '../cli-support.ts';
+import { summaryOf } from '../command-index.ts';
 
 const statuses: readonly InstanceStatus[] = ['running', 'silent', 'terminated', 'replacing', 'replaced'];
 
@@ -88,7 +89,7 @@ export function registerFleet(program: Command): void {
   const command = withEsOptions(
     program
       .command('fleet')
-      .description('list the instances of the fleet registry: image, age, drift, status, trust, last seen')
+      .description(summaryOf('fleet'))
       .option('--status <list>', `only these statuses (comma-separated: ${statuses.join(', ')})`)
       .option('--image <id>', 'only instances of this image (AMI) id')
       .option('--drifted', 'only instances that drifted from their baseline')

@@ -13,6 +13,7 @@ import {
   printJson,
   withEsOptions,
 } from '../cli-support.ts';
+import { summaryOf } from '../command-index.ts';
 
 interface InvestigateFlags extends EsFlags {
   lines: string;
@@ -25,9 +26,7 @@ export function registerInvestigate(program: Command): void {
   const command = withEsOptions(
     program
       .command('investigate')
-      .description(
-        "an instance's story from Elasticsearch: registry entry, boot facts, timeline (bake → boot → drift → decisions → shutdown or silence), drift, decisions, shutdown completeness, last log lines",
-      )
+      .description(summaryOf('investigate'))
       .argument('<instance-id>', 'the instance (cloud.instance.id), e.g. i-0abc123')
       .option('--lines <n>', 'how many of the last log lines to show', '20')
       .option('--since <time>', 'only log lines since a duration ago (2h, 1d) or an ISO time')

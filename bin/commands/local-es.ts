@@ -11,13 +11,12 @@ import {
   stopLocalEs,
 } from '../../lib/local-es/index.ts';
 import { action, example, intFlag, printJson } from '../cli-support.ts';
+import { summaryOf } from '../command-index.ts';
 
 /** Registers the local-es commands. */
 export function registerLocalEs(program: Command): void {
   const group = example(
-    program
-      .command('local-es')
-      .description('run a local single-node Elasticsearch (downloaded once through Maven, cached)'),
+    program.command('local-es').description(summaryOf('local-es')),
     'kiln local-es start && curl "$(kiln local-es status --url)"',
   );
 

@@ -11,6 +11,7 @@ import { createEsClient } from '../../lib/es.ts';
 import { indexNames } from '../../lib/indices.ts';
 import { createLogger } from '../../lib/log.ts';
 import { action, esOptions, example, indexPrefix, printJson, withEsOptions } from '../cli-support.ts';
+import { summaryOf } from '../command-index.ts';
 
 function parseAt(value: string | undefined): number {
   if (value === undefined) return Date.now();
@@ -23,7 +24,7 @@ function parseAt(value: string | undefined): number {
 /** Registers the policy commands on `program`. */
 export function registerPolicy(program: Command): void {
   const group = example(
-    program.command('policy').description('replacement policies: max age, drift, silence'),
+    program.command('policy').description(summaryOf('policy')),
     'kiln policy plan --policy examples/policy.yaml',
   );
 

@@ -12,6 +12,7 @@ import { createEsClient } from '../../lib/es.ts';
 import { indexNames } from '../../lib/indices.ts';
 import { renderTable } from '../../lib/table.ts';
 import { action, esOptions, example, indexPrefix, printJson, withEsOptions } from '../cli-support.ts';
+import { summaryOf } from '../command-index.ts';
 
 async function withStore<T>(
   opts: Record<string, string>,
@@ -38,9 +39,7 @@ function scopeText(t: EnrollmentTokenInfo): string {
 /** Registers the token commands. */
 export function registerToken(program: Command): void {
   const group = example(
-    program
-      .command('token')
-      .description('enrollment tokens for instances that cannot attest themselves (on EC2 none is needed)'),
+    program.command('token').description(summaryOf('token')),
     'kiln token create --instance host-db-1 --single-use --ttl 1d',
   );
 
