@@ -1,6 +1,8 @@
 /**
- * The contract every action implements. Outcomes are values (ok or failed with a reason), not
- * exceptions, so the engine can retry, audit and escalate without guessing.
+ * The contract every action implements. Outcomes are values (ok, or failed with a reason and
+ * whether another attempt may help), not exceptions, so the engine can retry, audit and escalate
+ * without guessing. An action that retries itself (the webhook) reports its final failure as not
+ * retryable, so the engine never wraps a callee's retries in its own (STYLE rule 12).
  */
 import type { RegistryDocument } from '../../lib/fleet.ts';
 import type { Decision } from '../policy/planner.ts';
@@ -30,6 +32,10 @@ export interface ActionResult {
   durationMs: number;
   /** Why it failed, in one sentence. */
   error?: string;
+  /** A failure another attempt may cure (throttling, 5xx, a network error, a failed command). Default false. */
+  retryable?: boolean;
+  /** The wait the other side asked for before that attempt (Retry-After). */
+  retryAfterMs?: number;
   statusCode?: number;
   exitCode?: number;
   /** Captured output (command), bounded. */

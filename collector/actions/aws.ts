@@ -7,6 +7,7 @@
  */
 import { AutoScalingClient, TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { classifyStatus } from '../../lib/retry.ts';
 import type { Action, ActionResult } from './action.ts';
 import type { ActionConfig } from './config.ts';
 
@@ -24,8 +25,12 @@ function clientConfig(config: AwsConfig): { region?: string; endpoint?: string; 
 function failure(started: number, error: unknown): ActionResult {
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode;
+  // No status is a network failure; throttling, 5xx and 408 may pass on another attempt.
+  const retryable =
+    status === undefined || classifyStatus(status) !== 'permanent' || /Throttl/.test(e.name ?? '');
   return {
     ok: false,
+    retryable,
     durationMs: Math.round(performance.now() - started),
     error: `${e.name ?? 'Error'}: ${e.message ?? String(error)}`,
     ...(status !== undefined ? { statusCode: status } : {}),

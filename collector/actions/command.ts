@@ -86,7 +86,8 @@ function runCommand(config: CommandConfig, req: ActionRequest, signal?: AbortSig
         durationMs,
         output,
         ...(exitCode !== undefined ? { exitCode } : {}),
-        ...(error ? { error } : {}),
+        // A program that cannot be started stays so; one that failed or timed out may pass next time.
+        ...(error ? { error, retryable: spawnError === undefined } : {}),
       });
     });
   });

@@ -5,7 +5,15 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { KilnError } from '../../lib/errors.ts';
-import { backoffDelayMs, classifyStatus, parseRetryAfterMs, sleep } from '../../lib/retry.ts';
+import {
+  type AttemptOutcome,
+  type Clock,
+  classifyStatus,
+  outcome,
+  parseRetryAfterMs,
+  retry,
+  systemClock,
+} from '../../lib/retry.ts';
 import {
   type Action,
   type ActionRequest,
@@ -18,7 +26,8 @@ import { deliveryHeader, signatureHeader, signBody, timestampHeader } from './we
 
 /** Tuning for tests and the engine. */
 export interface WebhookOptions {
-  now?: () => number;
+  /** Time for the signature timestamp, Retry-After dates and waits. Default the system clock. */
+  clock?: Clock;
   /** First backoff ceiling. Default 500 ms. */
   backoffBaseMs?: number;
 }
@@ -45,7 +54,7 @@ export function readWebhookSecret(target: WebhookTarget, env: NodeJS.ProcessEnv 
   }
 }
 
-/** Delivers one JSON payload with retries; never throws. */
+/** Delivers one JSON payload with retries (lib/retry.ts); never throws. */
 export async function deliverWebhook(
   target: WebhookTarget,
   secret: string,
@@ -54,13 +63,12 @@ export async function deliverWebhook(
   options: WebhookOptions = {},
   signal?: AbortSignal,
 ): Promise<DeliveryRecord> {
-  const now = options.now ?? Date.now;
-  const timestamp = Math.floor(now() / 1000);
+  const clock = options.clock ?? systemClock;
+  const timestamp = Math.floor(clock.now() / 1000);
   const body = JSON.stringify({ ...payload, timestamp });
   const record: DeliveryRecord = { url: target.url, deliveryId, delivered: false, attempts: [] };
-  for (let attempt = 0; attempt < target.attempts && !signal?.aborted; attempt++) {
+  const attempt = async (): Promise<AttemptOutcome<void>> => {
     const started = performance.now();
-    let waitMs: number | undefined;
     try {
       const response = await request(target.url, {
         method: 'POST',
@@ -78,28 +86,31 @@ export async function deliverWebhook(
         ...(signal ? { signal } : {}),
       });
       await response.body.text();
-      const durationMs = Math.round(performance.now() - started);
-      record.attempts.push({ statusCode: response.statusCode, durationMs });
-      if (response.statusCode >= 200 && response.statusCode < 300) {
-        record.delivered = true;
-        return record;
-      }
+      record.attempts.push({
+        statusCode: response.statusCode,
+        durationMs: Math.round(performance.now() - started),
+      });
+      if (response.statusCode >= 200 && response.statusCode < 300) return outcome.ok(undefined);
       const failure = classifyStatus(response.statusCode);
-      if (failure === 'permanent') return record;
-      if (failure === 'throttled') waitMs = parseRetryAfterMs(response.headers['retry-after'], now());
+      if (failure === 'permanent') return outcome.permanent(response.statusCode);
+      const retryAfterMs =
+        failure === 'throttled' ? parseRetryAfterMs(response.headers['retry-after'], clock.now()) : undefined;
+      return outcome.retryable(response.statusCode, retryAfterMs);
     } catch (error) {
       record.attempts.push({
         error: (error as Error).message,
         durationMs: Math.round(performance.now() - started),
       });
+      return outcome.retryable(error);
     }
-    if (attempt + 1 < target.attempts) {
-      await sleep(
-        waitMs ?? backoffDelayMs(attempt, { baseMs: options.backoffBaseMs ?? 500, maxMs: 30_000 }),
-        signal,
-      );
-    }
-  }
+  };
+  const result = await retry(attempt, {
+    maxAttempts: target.attempts,
+    backoff: { baseMs: options.backoffBaseMs ?? 500, maxMs: 30_000 },
+    clock,
+    ...(signal ? { signal } : {}),
+  });
+  record.delivered = result.kind === 'ok';
   return record;
 }
 
@@ -131,7 +142,8 @@ export function createWebhookAction(target: WebhookTarget, options: WebhookOptio
         durationMs: Math.round(performance.now() - started),
         delivery: record,
         ...(last?.statusCode !== undefined ? { statusCode: last.statusCode } : {}),
-        ...(record.delivered ? {} : { error: deliveryError(record) }),
+        // The delivery above retried already: a failure here is final for the engine.
+        ...(record.delivered ? {} : { error: deliveryError(record), retryable: false }),
       };
     },
   };

@@ -2,12 +2,13 @@
  * One evaluation of a policy against the registry: follow earlier replacements to their
  * successors, plan (pure), audit every decision, and carry out the taken ones at most once
  * across collectors (registry claim with optimistic concurrency, then the audit record created on
- * the decision id). A failed action is retried with backoff, then escalated in the audit.
+ * the decision id). A failed action the action marks retryable is tried again with backoff
+ * (lib/retry.ts); a final failure is escalated in the audit.
  */
 import type { Client } from '@elastic/elasticsearch';
 import type { IndexNames } from '../../lib/indices.ts';
 import type { Logger } from '../../lib/log.ts';
-import { backoffDelayMs, sleep } from '../../lib/retry.ts';
+import { type AttemptOutcome, type Clock, outcome, retry, sleep } from '../../lib/retry.ts';
 import type { Action, ActionResult } from '../actions/action.ts';
 import { createAction } from '../actions/index.ts';
 import { claimReplacement, readRegistry, updateRegistry, type VersionedDoc } from '../registry/index.ts';
@@ -38,6 +39,8 @@ export interface EngineOptions {
   action?: Action;
   /** The notify action; default built from the policy's notify webhook. */
   notifyAction?: Action;
+  /** Waits between attempts of a retryable action. Default `now` and real sleeps. */
+  clock?: Clock;
 }
 
 /** What one action execution came to. */
@@ -109,34 +112,43 @@ export function createPolicyEngine(options: EngineOptions): PolicyEngine {
     const runner = decision.kind === 'replace' ? action : notifyAction;
     let result: ActionResult = { ok: false, durationMs: 0, error: 'not attempted' };
     let attempt = 0;
-    while (attempt < policy.retry.attempts) {
-      attempt += 1;
-      result = await runner.run(
-        { decision, instance, policyName: policy.name, attempt, decidedAt },
-        aborter.signal,
-      );
-      if (result.ok || aborter.signal.aborted) break;
-      await writeAudit(
-        client,
-        index,
-        auditId(decision.id, `failed.${attempt}`),
-        audit({
-          decision,
-          outcome: 'failed',
-          atMs: options.now(),
-          instance,
-          attempt,
-          result,
-          reasonText: result.error ?? 'failed',
-        }),
-      );
-      if (attempt < policy.retry.attempts) {
-        await sleep(
-          backoffDelayMs(attempt - 1, { baseMs: policy.retry.backoff, maxMs: policy.retry.backoff * 16 }),
+    // Only a result the action marks retryable is tried again: an action that retries itself
+    // (the webhook) reports a final failure, so its retries are never multiplied by these.
+    await retry(
+      async (): Promise<AttemptOutcome<void>> => {
+        attempt += 1;
+        result = await runner.run(
+          { decision, instance, policyName: policy.name, attempt, decidedAt },
           aborter.signal,
         );
-      }
-    }
+        if (result.ok) return outcome.ok(undefined);
+        if (!aborter.signal.aborted) {
+          await writeAudit(
+            client,
+            index,
+            auditId(decision.id, `failed.${attempt}`),
+            audit({
+              decision,
+              outcome: 'failed',
+              atMs: options.now(),
+              instance,
+              attempt,
+              result,
+              reasonText: result.error ?? 'failed',
+            }),
+          );
+        }
+        return result.retryable
+          ? outcome.retryable(result.error, result.retryAfterMs)
+          : outcome.permanent(result.error);
+      },
+      {
+        maxAttempts: policy.retry.attempts,
+        backoff: { baseMs: policy.retry.backoff, maxMs: policy.retry.backoff * 16 },
+        clock: options.clock ?? { now: options.now, sleep },
+        signal: aborter.signal,
+      },
+    );
     await completeAudit(
       client,
       index,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhookAction } from '../../../collector/actions/webhook.ts';
 import { verifySignature } from '../../../collector/actions/webhook-signature.ts';
 import { planDecisions } from '../../../collector/policy/planner.ts';
+import { sleep } from '../../../lib/retry.ts';
 import { dayMs, policyOf, registryDoc } from '../policy/fleet-fixture.ts';
 
 const secret = 'kiln-test-secret';
@@ -70,9 +71,9 @@ describe('webhook action against a local receiver', () => {
     received.length = 0;
     script = [200];
     const req = request();
-    const result = await createWebhookAction(target(), { now: () => Date.parse('2026-03-02T12:00:05Z') }).run(
-      req,
-    );
+    const result = await createWebhookAction(target(), {
+      clock: { now: () => Date.parse('2026-03-02T12:00:05Z'), sleep },
+    }).run(req);
     expect(result).toMatchObject({ ok: true, statusCode: 200 });
     expect(received).toHaveLength(1);
     const [got] = received;

@@ -210,6 +210,45 @@ describe('policy engine against the real Elasticsearch', () => {
     expect(readFileSync(ledger, 'utf8')).toBe('1\n2\n3\n');
   });
 
+  it("does not multiply the webhook's own retries: 2 delivery attempts on 503, 1 on 400, whatever policy.retry says", async () => {
+    for (const [status, posts] of [
+      [503, 2],
+      [400, 1],
+    ] as const) {
+      let received = 0;
+      const server = createServer((req, res) => {
+        received += 1;
+        req.resume();
+        req.on('end', () => res.writeHead(status).end());
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/replace`;
+      try {
+        const names = await freshNames(`polwh${status}`);
+        await seedRegistry(client, names, [registryDoc({ id: 'i-hook', ageMs: 30 * dayMs, group: 'g' })]);
+        const raw = {
+          maxAge: '7d',
+          action: { type: 'webhook', webhook: { url, secretEnv: 'KILN_ENGINE_TEST_SECRET', attempts: 2 } },
+          retry: { attempts: 3, backoff: '10ms' },
+          safety: { minHealthyShare: 0 },
+        };
+        const report = await engine(names, raw, 'a').evaluateOnce();
+        expect(report.executed, `HTTP ${status}`).toEqual([
+          { decisionId: report.decisions[0]!.id, instanceId: 'i-hook', ok: false, attempts: 1 },
+        ]);
+        expect(received, `HTTP ${status}: POSTs`).toBe(posts);
+        const records = await auditRecords(client, names);
+        expect(records.map((r) => r.source.kiln.decision.outcome).sort()).toEqual([
+          'escalated',
+          'failed',
+          'taken',
+        ]);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    }
+  });
+
   it('follows a replacement until its successor reports in, then frees the budget', async () => {
     const names = await freshNames('polsucc');
     await seedRegistry(client, names, [
