@@ -35,6 +35,26 @@ describe('collector config', () => {
     expect(config.tokenCacheTtlMs).toBe(30_000);
   });
 
+  it('ships examples/collector.yaml, whose values are the defaults except the lines marked example', () => {
+    const example = loadCollectorConfig(join(import.meta.dirname, '../../examples/collector.yaml'));
+    const { listen, retention, policy, enrollment, ...rest } = example;
+    const defaults = defaultCollectorConfig();
+    const { listen: _l, enrollment: defaultEnrollment, ...defaultRest } = defaults;
+    expect(rest).toEqual(defaultRest);
+    expect({ listen, retention, policy }).toEqual({
+      listen: '0.0.0.0:7700',
+      retention: { logs: 14, facts: 90 },
+      policy: { file: '/etc/kiln/policy.yaml', intervalMs: 60_000 },
+    });
+    expect(enrollment).toEqual({
+      ...defaultEnrollment,
+      aws: {
+        ...defaultEnrollment.aws,
+        allow: { ...defaultEnrollment.aws.allow, accounts: ['123456789012'] },
+      },
+    });
+  });
+
   it('reads YAML and keeps defaults for what it leaves out', () => {
     const config = loadCollectorConfig(
       file(
