@@ -219,4 +219,70 @@ describe('termination that waits for the last line', () => {
       termination: 'autoscaling',
     });
   });
+
+  it('a spot interruption notice drains at once: every line stored and the final report complete before the agent exits', async () => {
+    const instanceId = 'i-0spot00000000001';
+    const collector = await startCollector(testEsUrl(), names);
+    running.push(collector);
+    const paths = new Map([['meta-data/instance-id', instanceId]]);
+    const imds: ImdsStandIn = await startImdsStandIn(paths);
+    stops.push(imds.stop);
+    const dirs = await prepareAgent(client, names, 'spot');
+    const appLog = join(dirs.logs, 'app.log');
+    const lines = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => `2026-11-22T10:00:00Z spot line ${from + i}\n`).join('');
+    writeFileSync(appLog, lines(0, 400));
+    writeAgentConfig(dirs, collector.url, instanceId, [{ include: [appLog] }], {
+      inputs: { files: [{ include: [appLog] }], scanIntervalMs: 200 },
+      facts: { enabled: false, imdsUrl: imds.url, imdsTimeoutMs: 500 },
+      termination: { enabled: true, pollIntervalMs: 300 },
+      shutdown: { deadlineMs: 30_000 },
+    });
+    const agent = startAgent(dirs);
+    running.push(agent);
+    await waitFor('400 lines', async () => (await countLogs(client, names, instanceId)) >= 400, 120_000);
+
+    // The last lines, then EC2 posts the interruption notice two minutes ahead, as AWS does.
+    appendFileSync(appLog, lines(400, 150));
+    const time = new Date(Date.now() + 120_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    paths.set('meta-data/spot/instance-action', JSON.stringify({ action: 'terminate', time }));
+    const code = await Promise.race([
+      agent.exited,
+      new Promise((r) => setTimeout(() => r('still running'), 90_000)),
+    ]);
+    expect(code).toBe(0);
+    expect(agent.output()).toMatch(/spot interruption notice: terminate at /);
+    expect(await countLogs(client, names, instanceId)).toBe(550);
+
+    await client.indices.refresh({ index: names.pattern('lifecycle') });
+    const reports = await client.search<Record<string, any>>({
+      index: names.pattern('lifecycle'),
+      size: 10,
+      query: {
+        bool: {
+          filter: [{ term: { 'cloud.instance.id': instanceId } }],
+          must_not: [{ term: { 'kiln.kind': 'heartbeat' } }],
+        },
+      },
+      sort: [{ '@timestamp': 'asc' }],
+    });
+    const phases = reports.hits.hits.map((h) => h._source!.kiln.lifecycle);
+    expect(phases[1]).toMatchObject({ phase: 'termination_notice', termination: 'spot' });
+    expect(phases.at(-1)).toMatchObject({
+      phase: 'shutdown',
+      final: true,
+      complete: true,
+      termination: 'spot',
+    });
+    await waitFor(
+      'the registry saw the report',
+      async () => (await registryTermination(instanceId))?.state === 'reported',
+      30_000,
+    );
+    expect(await registryTermination(instanceId)).toMatchObject({
+      kind: 'spot',
+      state: 'reported',
+      complete: true,
+    });
+  });
 });
