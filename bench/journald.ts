@@ -3,15 +3,18 @@
  * journal made by systemd-journal-remote) versus the same 100 000 lines in one file, each
  * shipped by the bundled agent (dist/kiln-agent.js) to the collector stand-in that acknowledges
  * without storing (bench/shipping/peers/ack-collector-process.ts), so the figure is the agent's
- * own ceiling. CPU is the agent's process tree (journalctl included). Prints entries/s and CPU s
- * per 100 000. Usage: flock /tmp/kiln-bench.lock node bench/journald.ts [ENTRIES]
+ * own ceiling. CPU is the agent's process tree (journalctl included). Then the peer that reads
+ * the journal: rsyslog's imjournal on the same journal file, writing a local file
+ * (bench/journald-rsyslog.ts); CPU is rsyslogd's. Prints entries/s and CPU s per 100 000.
+ * Usage: flock /work/coord/bench.lock node bench/journald.ts [ENTRIES]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../lib/local-es/index.ts';
 import { writeJournal } from '../test/support/journal.ts';
+import { ensureRsyslog, measureImjournal } from './journald-rsyslog.ts';
 import { TreeSampler } from './shipping/proc-stats.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -102,12 +105,37 @@ try {
   );
   writeFileSync(join(dir, 'app.log'), Array.from({ length: entries }, (_, i) => `${line(i)}\n`).join(''));
   const per = 100_000 / entries;
+  const row = (label: string, seconds: number, cpu: number) =>
+    console.log(
+      `${label.padEnd(26)} ${entries} entries in ${seconds.toFixed(1)} s: ${Math.round(entries / seconds)} entries/s, ${(cpu * per).toFixed(1)} CPU s per 100 000`,
+    );
+  console.log(
+    `load average before: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   for (const source of ['journald', 'file'] as const) {
     const { seconds, cpu } = await measure(source, dir);
-    console.log(
-      `${source.padEnd(8)} ${entries} entries in ${seconds.toFixed(1)} s: ${Math.round(entries / seconds)} entries/s, ${(cpu * per).toFixed(1)} agent CPU s per 100 000`,
-    );
+    row(`kiln ${source}`, seconds, cpu);
   }
+  try {
+    const install = ensureRsyslog(undefined, (l) => console.log(l));
+    const run = await measureImjournal({
+      install,
+      journalFile: join(dir, 'journal', 'system.journal'),
+      entries,
+      dir,
+    });
+    row(run.label, run.seconds, run.cpu);
+    if (run.lines !== entries) console.log(`  imjournal wrote ${run.lines} lines for ${entries} entries`);
+  } catch (error) {
+    console.log(`rsyslog imjournal not run: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  console.log(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

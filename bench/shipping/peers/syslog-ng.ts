@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { unpackDebs } from '../debs.ts';
 import { countDocs, dropIndices, putPeerTemplate } from '../es-target.ts';
 import type { BenchContext, Shipper } from '../shipper.ts';
 
@@ -73,17 +74,7 @@ export function ensureSyslogNg(
 ): SyslogNgInstall {
   const install = syslogNgInstall(cacheDir);
   if (existsSync(install.binary) && existsSync(join(install.sclDir, 'elasticsearch'))) return install;
-  const debs = join(cacheDir, 'debs');
-  mkdirSync(debs, { recursive: true });
-  log(`downloading ${syslogNgPackages.join(' ')} into ${debs}`);
-  const download = spawnSync('apt-get', ['download', ...syslogNgPackages], { cwd: debs, encoding: 'utf8' });
-  if (download.status !== 0) {
-    throw new Error(`apt-get download failed (run "apt-get update" first?): ${download.stderr.trim()}`);
-  }
-  for (const deb of readdirSync(debs).filter((f) => f.endsWith('.deb'))) {
-    const unpacked = spawnSync('dpkg', ['-x', join(debs, deb), install.root], { encoding: 'utf8' });
-    if (unpacked.status !== 0) throw new Error(`dpkg -x ${deb} failed: ${unpacked.stderr.trim()}`);
-  }
+  unpackDebs(syslogNgPackages, cacheDir, log);
   return syslogNgInstall(cacheDir);
 }
 
