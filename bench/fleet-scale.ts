@@ -51,7 +51,18 @@ async function bulk(operations: unknown[]): Promise<void> {
 async function seed(): Promise<void> {
   const count = await client.count({ index: names.state('registry') }).catch(() => ({ count: 0 }));
   if (count.count === instances) {
-    process.stderr.write(`reusing the seeded registry of ${instances} instances\n`);
+    // A run before this one swept: make its silent instances running again, so every run's sweep
+    // has the same work (one in ten instances silent for an hour).
+    const reset = await client.updateByQuery({
+      index: names.state('registry'),
+      query: { term: { 'kiln.status': 'silent' } },
+      script: { source: "ctx._source.kiln.status = 'running'" },
+      refresh: true,
+      conflicts: 'proceed',
+    });
+    process.stderr.write(
+      `reusing the seeded registry of ${instances} instances (${reset.updated} made running again)\n`,
+    );
     return;
   }
   await client.indices.delete({ index: `${prefix}-*`, allow_no_indices: true, ignore_unavailable: true });
