@@ -56,6 +56,11 @@ export const journalFieldMap: Readonly<Record<string, readonly [string, Kind]>> 
   _UDEV_DEVNODE: ['journald.kernel.device_node_path', 'string'],
 };
 
+/** The map's paths split once: the builder runs for every entry. */
+const splitPaths = new Map(
+  Object.entries(journalFieldMap).map(([name, [path, kind]]) => [name, [path.split('.'), kind] as const]),
+);
+
 /** Fields read for the event's identity and time, or dropped as noise. */
 const handledElsewhere = new Set([
   '__CURSOR',
@@ -67,6 +72,8 @@ const handledElsewhere = new Set([
   '_SOURCE_REALTIME_TIMESTAMP',
   '_SOURCE_MONOTONIC_TIMESTAMP',
 ]);
+
+const severityPath = ['log', 'syslog', 'severity'];
 
 /** Syslog severity names by PRIORITY (RFC 5424 §6.2.1). */
 export const severityNames = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'] as const;
@@ -88,14 +95,14 @@ export function buildJournalEvent(entry: JournalEntry, context: JournalEventCont
   const custom: Record<string, string | string[]> = {};
   for (const [name, value] of entry.fields) {
     if (handledElsewhere.has(name)) continue;
-    const mapped = journalFieldMap[name];
+    const mapped = splitPaths.get(name);
     if (!mapped) {
       custom[customKey(name)] = value;
       continue;
     }
     const text = first(value)!;
     const typed = mapped[1] === 'integer' ? toInteger(text) : text;
-    if (typed !== undefined) setPath(doc, mapped[0], typed);
+    if (typed !== undefined) setKeys(doc, mapped[0], typed);
   }
   const { identity } = context;
   const bootId = first(entry.fields.get('_BOOT_ID')) ?? parts.bootId;
@@ -106,7 +113,7 @@ export function buildJournalEvent(entry: JournalEntry, context: JournalEventCont
   const log = doc.log as Record<string, unknown>;
   if (severity) {
     log.level = severity;
-    setPath(doc, 'log.syslog.severity', { code: priority, name: severity });
+    setKeys(doc, severityPath, { code: priority, name: severity });
   }
   if (doc.message === undefined) doc.message = '';
   doc.journald ??= {};
@@ -129,7 +136,7 @@ export function buildJournalEvent(entry: JournalEntry, context: JournalEventCont
     host: {
       ...((doc.host as object | undefined) ?? {}),
       name: identity.hostname,
-      boot: { id: bootId ? dashedId(bootId) : identity.bootId },
+      boot: { id: bootId ? dashedBootId(bootId) : identity.bootId },
     },
     agent: { type: 'kiln-agent', version: kilnVersion, id: identity.instanceId },
     event: {
@@ -152,15 +159,25 @@ function toInteger(text: string): number | undefined {
 
 /** `_FOO_BAR` → `foo_bar`: Filebeat's naming of the fields it keeps under `journald.custom`. */
 function customKey(name: string): string {
-  return name.replace(/^_+/, '').toLowerCase();
+  let start = 0;
+  while (name.charCodeAt(start) === 0x5f) start++;
+  return (start > 0 ? name.slice(start) : name).toLowerCase();
 }
 
-function setPath(doc: Record<string, unknown>, path: string, value: unknown): void {
-  const keys = path.split('.');
+function setKeys(doc: Record<string, unknown>, keys: readonly string[], value: unknown): void {
   let at = doc;
-  for (const key of keys.slice(0, -1)) {
+  const last = keys.length - 1;
+  for (let i = 0; i < last; i++) {
+    const key = keys[i]!;
     at[key] ??= {};
     at = at[key] as Record<string, unknown>;
   }
-  at[keys.at(-1)!] = value;
+  at[keys[last]!] = value;
+}
+
+/** A journal holds a handful of boots: their dashed ids are made once each. */
+let lastBoot: [string, string] = ['', ''];
+function dashedBootId(id: string): string {
+  if (lastBoot[0] !== id) lastBoot = [id, dashedId(id)];
+  return lastBoot[1];
 }

@@ -91,11 +91,11 @@ export class ExportParser {
           at = end + 1;
           continue;
         }
-        const line = buf.subarray(at, end);
+        const eq = buf.indexOf(equals, at);
+        if (eq === -1 || eq > end)
+          this.#state = { kind: 'binary-length', name: buf.toString('latin1', at, end) };
+        else this.#textFieldAt(buf, at, eq, end);
         at = end + 1;
-        if (line.indexOf(equals) === -1)
-          this.#state = { kind: 'binary-length', name: line.toString('latin1') };
-        else this.#textField(line, false);
         continue;
       }
       if (state.kind === 'binary-length') {
@@ -150,6 +150,14 @@ export class ExportParser {
 
   #roomInEntry(): number {
     return Math.max(0, this.#limits.maxEntryBytes - this.#keptBytes);
+  }
+
+  /** A `NAME=value` line at buf[start, end) with its `=` at `eq`, decoded straight from the chunk. */
+  #textFieldAt(buf: Buffer, start: number, eq: number, end: number): void {
+    const name = buf.toString('latin1', start, eq);
+    const room = Math.min(this.#limits.maxFieldBytes, this.#roomInEntry());
+    const keep = Math.min(end - eq - 1, room);
+    this.#addField(name, buf.toString('utf8', eq + 1, eq + 1 + keep), keep < end - eq - 1, keep);
   }
 
   #textField(line: Buffer, cut: boolean): void {
