@@ -9,6 +9,7 @@ import { scanRegistry } from '../../collector/registry/index.ts';
 import { esStatusOf, wrapEsError } from '../../lib/es.ts';
 import type { IndexNames } from '../../lib/indices.ts';
 import type { InstanceRef } from '../lineage.ts';
+import { esImageMarks } from './es-marks.ts';
 import type { BakeRecord, BakeStore } from './record.ts';
 
 interface LockDocument {
@@ -36,6 +37,7 @@ export function esBakeStore(client: Client, names: IndexNames, url = ''): BakeSt
     }
   };
   return {
+    ...esImageMarks(client, names, url),
     where: `Elasticsearch ${url ? `${url}/` : ''}${index}`,
     findSucceeded: async (key) => {
       const hits = await search(

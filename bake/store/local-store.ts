@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { localImageMarks } from './local-marks.ts';
 import type { BakeLock, BakeRecord, BakeStore } from './record.ts';
 
 /** A store in a directory. */
@@ -22,17 +23,19 @@ export function localBakeStore(dir: string): BakeStore {
       .map((n) => JSON.parse(readFileSync(join(records, n), 'utf8')) as BakeRecord)
       .sort((a, b) => b.kiln.bake.started_at.localeCompare(a.kiln.bake.started_at));
   };
+  const saveSync = (record: BakeRecord) => {
+    mkdirSync(records, { recursive: true });
+    const file = join(records, `${record.kiln.bake.id}.json`);
+    // Write then rename, so a reader never sees half a record.
+    writeFileSync(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
+    renameSync(`${file}.tmp`, file);
+  };
   return {
+    ...localImageMarks(dir, readAll, saveSync),
     where: dir,
     findSucceeded: async (key) =>
       readAll().find((r) => r.kiln.bake.key === key && r.kiln.bake.status === 'succeeded'),
-    save: async (record) => {
-      mkdirSync(records, { recursive: true });
-      const file = join(records, `${record.kiln.bake.id}.json`);
-      // Write then rename, so a reader never sees half a record.
-      writeFileSync(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
-      renameSync(`${file}.tmp`, file);
-    },
+    save: async (record) => saveSync(record),
     list: async (limit = 1000) => readAll().slice(0, limit),
     tryLock: async (lock) => {
       mkdirSync(locks, { recursive: true });

@@ -38,6 +38,8 @@ export interface BakeFields {
   manifest?: Record<string, unknown>;
   /** The whole baseline as captured in the image (stored, not indexed). */
   baseline?: Record<string, unknown>;
+  /** Set when the image was marked bad in the fleet (see ImageMark): `kiln bake` warns before reusing it. */
+  marked_bad?: { image_id: string; at: string; reason: string; decision_id: string };
 }
 
 /** A bake as stored. */
@@ -56,7 +58,7 @@ export interface BakeLock {
 }
 
 /** Where bakes are recorded: Elasticsearch or a local directory. */
-export interface BakeStore {
+export interface BakeStore extends ImageMarkStore {
   /** Human description (`Elasticsearch http://…/kiln-bakes`, `/path/.kiln/bakes`). */
   readonly where: string;
   /** The latest successful bake with this key. */
@@ -88,4 +90,40 @@ export function bakeRecord(bake: BakeFields): BakeRecord {
     event: { kind: 'event', category: ['configuration'], type: ['creation'], outcome },
     kiln: { kind: 'bake', bake },
   };
+}
+
+/**
+ * A mark on an image that failed in the fleet (`kiln.kind: image_mark`, `_id` = `image-mark-<image>`
+ * in the bakes index, or a file in the local store). Created once (create-only), so two collectors
+ * deciding the same image bad at once produce one mark, and only its creator rolls back.
+ */
+export interface ImageMark {
+  image_id: string;
+  state: 'bad';
+  reason: string;
+  marked_at: string;
+  /** The audit decision that marked it (`kiln.decision.id` in the actions index). */
+  decision_id: string;
+  /** Who marked it: `policy <name>` or `kiln images rollback` and the user. */
+  marked_by: string;
+  /** The image the groups were pointed back to. */
+  rollback_to?: string;
+  /** Set once every group running it launches `rollback_to` again. */
+  rolled_back_at?: string;
+  groups?: string[];
+  /** Bakes whose artifact it is (their records carry `kiln.bake.marked_bad`). */
+  bake_ids?: string[];
+}
+
+/** What the store says when asked to mark an image. */
+export type MarkResult = { created: true; mark: ImageMark } | { created: false; mark: ImageMark };
+
+/** The image marks a store keeps (bad images), as an addition to BakeStore. */
+export interface ImageMarkStore {
+  /** Creates the mark unless one exists (create-only); marks the image's bake records. */
+  markImageBad(mark: ImageMark): Promise<MarkResult>;
+  /** Records the rollback's progress on an existing mark. */
+  updateImageMark(imageId: string, patch: Partial<ImageMark>): Promise<void>;
+  /** Every mark (paged). */
+  imageMarks(): Promise<ImageMark[]>;
 }

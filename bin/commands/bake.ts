@@ -24,6 +24,7 @@ import {
   withEsOptions,
 } from '../cli-support.ts';
 import { summaryOf } from '../command-index.ts';
+import { registerImageCommands } from './images.ts';
 
 /** The agent executable next to this kiln (dist/kiln-agent-linux-<arch>), in a checkout or a bundle. */
 function defaultAgentExecutable(arch: 'x64' | 'arm64'): string {
@@ -134,6 +135,7 @@ export function registerBake(program: Command): void {
       .option('--json', 'print the rows as JSON'),
   );
   example(images, 'kiln images --es-url http://127.0.0.1:9200', 'kiln images --store .kiln/bakes --json');
+  registerImageCommands(images);
   images.action(
     action(async (flags: EsFlags & { store: string; limit: string; json?: boolean }) => {
       const store = await storeFor(flags, flags.store);

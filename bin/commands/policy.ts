@@ -1,6 +1,8 @@
 /** `kiln policy plan|run`: what the policy would replace now and why the rest waits; the policy loop. */
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
+import { esBakeStore } from '../../bake/store/es-store.ts';
+import { planImages } from '../../collector/policy/image-step.ts';
 import { createPolicyEngine, loadPolicy, startPolicyLoop } from '../../collector/policy/index.ts';
 import { buildPlanReport, renderPlanReport } from '../../collector/policy/plan-report.ts';
 import { inFlightFromRegistry, planDecisions } from '../../collector/policy/planner.ts';
@@ -45,14 +47,18 @@ export function registerPolicy(program: Command): void {
       const nowMs = parseAt(opts.at);
       const client = createEsClient(esOptions(opts));
       try {
-        const docs = (await readRegistry(client, indexNames(indexPrefix(opts)))).map((v) => v.doc);
+        const names = indexNames(indexPrefix(opts));
+        const docs = (await readRegistry(client, names)).map((v) => v.doc);
         const inFlight = inFlightFromRegistry(docs);
+        const store = esBakeStore(client, names);
+        const images = await planImages({ client, names, policy, store }, docs, nowMs);
         const report = buildPlanReport(
-          planDecisions(docs, policy, nowMs, inFlight),
+          planDecisions(docs, policy, nowMs, inFlight, images.rolledBack),
           inFlight,
           docs,
           policy,
           nowMs,
+          images.decisions,
         );
         if (opts.json) printJson(report);
         else process.stdout.write(`${renderPlanReport(report)}\n`);

@@ -41,6 +41,18 @@ export function createCommandAction(config: CommandConfig): Action {
 }
 
 function runCommand(config: CommandConfig, req: ActionRequest, signal?: AbortSignal): Promise<ActionResult> {
+  return runArgv(config, decisionEnv(req), signal);
+}
+
+/** What runArgv needs of a command block. */
+export type ArgvConfig = Pick<CommandConfig, 'command' | 'timeout' | 'env'> & { cwd?: string };
+
+/** Runs an argv with extra environment, killed after its timeout, its output kept for the audit. */
+export function runArgv(
+  config: ArgvConfig,
+  extraEnv: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<ActionResult> {
   const started = performance.now();
   const [program, ...args] = config.command as [string, ...string[]];
   return new Promise((resolve) => {
@@ -55,7 +67,7 @@ function runCommand(config: CommandConfig, req: ActionRequest, signal?: AbortSig
     let timedOut = false;
     const child = spawn(program, args, {
       cwd: config.cwd,
-      env: { ...process.env, ...config.env, ...decisionEnv(req) },
+      env: { ...process.env, ...config.env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(signal ? { signal } : {}),
     });

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { loadConfigFile } from '../../lib/config.ts';
 import { actionSchema, durationMs, webhookTargetSchema } from '../actions/config.ts';
+import { onBadImageSchema } from './bad-image-config.ts';
 
 const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 /** A day of the week as written in a policy file. */
@@ -111,6 +112,8 @@ export const policySchema = z
         replace: z.boolean().default(false),
       })
       .optional(),
+    /** Go back to the previous image when a new one fails soon after boot (bad-image-config.ts). */
+    onBadImage: onBadImageSchema.optional(),
     /** How to replace (aws-asg, aws-ec2-terminate, webhook, command) or notify. */
     action: actionSchema,
     /** Webhook that receives notify decisions (drift/silence notifications). Optional. */
@@ -142,8 +145,18 @@ export const policySchema = z
     /** Decide and audit, but touch nothing. Default false. */
     dryRun: z.boolean().default(false),
   })
-  .refine((p) => p.maxAge !== undefined || p.onDrift !== undefined || p.silence !== undefined, {
-    message: 'expected at least one trigger: maxAge, onDrift or silence',
+  .refine(
+    (p) =>
+      p.maxAge !== undefined ||
+      p.onDrift !== undefined ||
+      p.silence !== undefined ||
+      p.onBadImage !== undefined,
+    { message: 'expected at least one trigger: maxAge, onDrift, silence or onBadImage' },
+  )
+  .refine((p) => p.onBadImage?.action !== 'rollback' || p.action.type === 'aws-asg' || p.onBadImage.command, {
+    message:
+      'onBadImage.action rollback points Auto Scaling groups back, so it needs action.type aws-asg, or onBadImage.command for groups another tool owns',
+    path: ['onBadImage', 'command'],
   });
 
 /** A parsed, validated policy. */

@@ -6,11 +6,14 @@
  * (lib/retry.ts); a final failure is escalated in the audit.
  */
 import type { Client } from '@elastic/elasticsearch';
+import { esBakeStore } from '../../bake/store/es-store.ts';
+import type { BakeStore } from '../../bake/store/record.ts';
 import type { IndexNames } from '../../lib/indices.ts';
 import type { Logger } from '../../lib/log.ts';
 import { type AttemptOutcome, type Clock, outcome, retry, sleep } from '../../lib/retry.ts';
 import type { Action, ActionResult } from '../actions/action.ts';
 import { createAction } from '../actions/index.ts';
+import { createRollbackAction, type RollbackAction } from '../actions/rollback.ts';
 import { claimReplacement, readRegistry, updateRegistry, type VersionedDoc } from '../registry/index.ts';
 import {
   type AuditInput,
@@ -22,6 +25,7 @@ import {
 } from './audit.ts';
 import type { Policy } from './config.ts';
 import { followReplacements } from './follow-up.ts';
+import { evaluateImages, type ImageStepResult } from './image-step.ts';
 import { type Decision, inFlightFromRegistry, planDecisions, replacementOf } from './planner.ts';
 
 /** What the engine needs. */
@@ -41,6 +45,10 @@ export interface EngineOptions {
   notifyAction?: Action;
   /** Waits between attempts of a retryable action. Default `now` and real sleeps. */
   clock?: Clock;
+  /** Where bake records and image marks live; default the bakes index of `names`. */
+  store?: BakeStore;
+  /** The rollback of onBadImage; default built from the policy (aws-asg or onBadImage.command). */
+  rollback?: RollbackAction;
 }
 
 /** What one action execution came to. */
@@ -59,6 +67,8 @@ export interface CycleReport {
   executed: Execution[];
   /** Predecessors whose successor reported in during this evaluation. */
   completed: { instanceId: string; successor: string }[];
+  /** Image health, image decisions and rollbacks (onBadImage). */
+  images: ImageStepResult;
 }
 
 /** The policy engine of one collector. */
@@ -74,6 +84,8 @@ export function createPolicyEngine(options: EngineOptions): PolicyEngine {
   const action = options.action ?? createAction(policy.action, policy.notify);
   const notifyAction = options.notifyAction ?? createAction({ type: 'notify' }, policy.notify);
   const aborter = new AbortController();
+  const store = options.store ?? esBakeStore(client, names);
+  const rollback = options.rollback ?? createRollbackAction(policy.action, policy.onBadImage?.command);
 
   const audit = (input: Omit<AuditInput, 'policyName' | 'collectorId' | 'dryRun'>) =>
     auditDocument({ ...input, policyName: policy.name, collectorId, dryRun: policy.dryRun });
@@ -211,9 +223,35 @@ export function createPolicyEngine(options: EngineOptions): PolicyEngine {
         index,
       );
       const docs = versioned.map((v) => v.doc);
-      const decisions = planDecisions(docs, policy, nowMs, inFlightFromRegistry(docs));
-      const byId = new Map(versioned.map((v) => [v.doc.cloud.instance.id, v]));
       const bucket = Math.floor(nowMs / Math.max(options.intervalMs, policy.auditRepeat ?? 0));
+      const images = await evaluateImages(
+        {
+          client,
+          names,
+          policy,
+          log,
+          collectorId,
+          now: options.now,
+          store,
+          rollback,
+          signal: aborter.signal,
+        },
+        docs,
+        nowMs,
+        index,
+        bucket,
+      );
+      // A dry run plans the replacements its rollbacks would start, so the plan shows them.
+      const wouldRollBack = policy.dryRun
+        ? images.decisions
+            .filter((d) => d.outcome === 'taken' && d.kind === 'rollback' && d.rollbackTo)
+            .map((d) => ({ imageId: d.imageId, rollbackTo: d.rollbackTo! }))
+        : [];
+      const decisions = planDecisions(docs, policy, nowMs, inFlightFromRegistry(docs), [
+        ...images.rolledBack,
+        ...wouldRollBack,
+      ]);
+      const byId = new Map(versioned.map((v) => [v.doc.cloud.instance.id, v]));
       const dry = policy.dryRun ? '.dry' : '';
       const records: { id: string; document: Record<string, unknown> }[] = [];
       const runs: Promise<Execution | undefined>[] = [];
@@ -234,7 +272,7 @@ export function createPolicyEngine(options: EngineOptions): PolicyEngine {
       }
       await writeAuditBatch(client, index, records);
       const executed = (await Promise.all(runs)).filter((e): e is Execution => e !== undefined);
-      return { atMs: nowMs, decisions, executed, completed };
+      return { atMs: nowMs, decisions, executed, completed, images };
     },
   };
 }

@@ -5,6 +5,7 @@
 import { formatDurationMs } from '../../lib/duration.ts';
 import type { RegistryDocument } from '../../lib/fleet.ts';
 import { renderTable } from '../../lib/table.ts';
+import type { ImageDecision } from './bad-image.ts';
 import type { Policy } from './config.ts';
 import { type Decision, type InFlight, replacementOf } from './planner.ts';
 import { windowOpen } from './window.ts';
@@ -18,6 +19,8 @@ export interface PlanReport {
   windowOpen: boolean;
   inFlight: { instanceId: string; group: string; decisionId?: string; requestedAt?: string }[];
   decisions: Decision[];
+  /** Image decisions (onBadImage): which images go back to which, and why. */
+  images: ImageDecision[];
   warnings: string[];
 }
 
@@ -28,6 +31,7 @@ export function buildPlanReport(
   docs: readonly RegistryDocument[],
   policy: Policy,
   nowMs: number,
+  images: readonly ImageDecision[] = [],
 ): PlanReport {
   const byId = new Map(docs.map((d) => [d.cloud.instance.id, d]));
   const warnings = [...new Set(decisions.map((d) => d.warning).filter((w): w is string => Boolean(w)))];
@@ -46,6 +50,7 @@ export function buildPlanReport(
       };
     }),
     decisions: [...decisions],
+    images: [...images],
     warnings,
   };
 }
@@ -60,6 +65,23 @@ export function renderPlanReport(report: PlanReport): string {
     `policy ${report.policy} at ${report.at}${flags ? ` (${flags})` : ''}; maintenance window ${report.windowOpen ? 'open' : 'closed'}`,
   );
   for (const w of report.warnings) lines.push(`WARNING: ${w}`);
+  if (report.images.length) {
+    lines.push(
+      '',
+      `images (${report.images.length}):`,
+      renderTable(
+        ['image', 'groups', 'back to', 'failing', 'decision', 'why'],
+        report.images.map((i) => [
+          i.imageId,
+          i.groups.join(',') || '-',
+          i.rollbackTo ? `${i.rollbackTo} (${i.via})` : '-',
+          `${i.evidence.silentEarly}/${i.evidence.launched}`,
+          i.outcome === 'taken' ? `${i.kind}` : `skipped: ${i.reason}`,
+          i.reasonText,
+        ]),
+      ),
+    );
+  }
   const taken = report.decisions.filter((d) => d.outcome === 'taken');
   const waiting = report.decisions.filter((d) => d.outcome !== 'taken');
   const row = (d: Decision) => [

@@ -3,6 +3,8 @@
  * already in flight, decide for every due instance whether its replacement (or notification) is
  * taken now, deferred (and why) or skipped (and why), oldest first. No I/O, no clock: table-tested.
  */
+
+import { bareImageId } from '../../bake/lineage.ts';
 import { formatDurationMs } from '../../lib/duration.ts';
 import { ageStartOf, type Provenance, type RegistryDocument } from '../../lib/fleet.ts';
 import type { ActionType } from '../actions/config.ts';
@@ -11,13 +13,13 @@ import { decisionId, effectiveMaxAgeMs, groupKey, selects } from './selection.ts
 import { windowOpen } from './window.ts';
 
 /** What made an instance due. */
-export type Trigger = 'max_age' | 'drift' | 'silence';
+export type Trigger = 'max_age' | 'drift' | 'silence' | 'bad_image';
 /** Why a due replacement waits. */
 export type DeferReason = 'window_closed' | 'budget_spent' | 'min_healthy' | 'grace_period';
 /** Why a due instance is left alone. */
 export type SkipReason = 'kill_switch' | 'escalated' | 'no_group';
 /** Why a decision is taken. */
-export type TakenReason = 'max_age_exceeded' | 'drift_grace_elapsed' | 'presumed_dead';
+export type TakenReason = 'max_age_exceeded' | 'drift_grace_elapsed' | 'presumed_dead' | 'image_rolled_back';
 
 /** The outcome of a decision with its reason. */
 export type Verdict =
@@ -88,18 +90,30 @@ const ec2Warning =
 
 type Due = Omit<Decision, keyof Verdict> & { verdict?: Verdict };
 
-/** Decides about every due instance; the result is ordered: notifications, then the replacement queue. */
+/** A bad image whose groups launch the image it replaced again: its instances are due. */
+export interface RolledBackImage {
+  imageId: string;
+  rollbackTo: string;
+}
+
+/**
+ * Decides about every due instance; the result is ordered: notifications, then the replacement
+ * queue. Instances of a `rolledBack` image are due (trigger bad_image) under the same budgets,
+ * windows and minimum healthy share as every other replacement.
+ */
 export function planDecisions(
   registryDocs: readonly RegistryDocument[],
   policy: Policy,
   nowMs: number,
   inFlight: readonly InFlight[],
+  rolledBack: readonly RolledBackImage[] = [],
 ): Decision[] {
+  const backTo = new Map(rolledBack.map((r) => [bareImageId(r.imageId), r.rollbackTo]));
   const busy = new Set(inFlight.map((f) => f.instanceId));
   const live = registryDocs.filter((d) => d.kiln.status !== 'terminated' && d.kiln.status !== 'replaced');
   const due = live
     .filter((d) => !busy.has(d.cloud.instance.id) && selects(policy, d))
-    .map((d) => dueDecision(d, policy, nowMs))
+    .map((d) => dueDecision(d, policy, nowMs, backTo))
     .filter((d): d is Due => d !== undefined);
 
   // Notifications and decisions already settled (grace period, escalated) are not queued.
@@ -168,7 +182,9 @@ function takenVerdict(trigger: Trigger): Verdict {
       ? 'max_age_exceeded'
       : trigger === 'drift'
         ? 'drift_grace_elapsed'
-        : 'presumed_dead';
+        : trigger === 'bad_image'
+          ? 'image_rolled_back'
+          : 'presumed_dead';
   return { outcome: 'taken', reason };
 }
 
@@ -182,7 +198,12 @@ function percent(share: number): string {
 }
 
 /** The trigger that makes this instance due now (or its drift grace period), or undefined. */
-function dueDecision(doc: RegistryDocument, policy: Policy, nowMs: number): Due | undefined {
+function dueDecision(
+  doc: RegistryDocument,
+  policy: Policy,
+  nowMs: number,
+  backTo: ReadonlyMap<string, string>,
+): Due | undefined {
   const id = doc.cloud.instance.id;
   const start = ageStartOf(doc);
   const ageMs = nowMs - Date.parse(start.at);
@@ -203,6 +224,18 @@ function dueDecision(doc: RegistryDocument, policy: Policy, nowMs: number): Due 
 
   const candidates: Due[] = [];
   let graceWait: Due | undefined;
+  const image = doc.cloud.image?.id ?? doc.host?.image?.id;
+  const target = image ? backTo.get(bareImageId(image)) : undefined;
+  if (image && target) {
+    candidates.push(
+      base(
+        'bad_image',
+        'replace',
+        bareImageId(image),
+        `its image ${image} was marked bad and its group launches ${target} again: replaced by an instance of ${target}`,
+      ),
+    );
+  }
   const drift = doc.kiln.drift;
   if (policy.onDrift && drift.state === 'drifted') {
     const since = drift.first_at ?? drift.latest_at ?? doc.kiln.status_changed_at;

@@ -164,6 +164,11 @@ const actionsKiln: Properties = {
     order: integer,
     group: keyword,
     instance_age_ms: long,
+    /** Image decisions (onBadImage, kiln images rollback): the image the groups go back to. */
+    rollback_to: keyword,
+    groups: keyword,
+    silent_early: integer,
+    launched: integer,
   }),
   action: object({
     exit_code: integer,
@@ -268,6 +273,20 @@ const bakesKiln: Properties = {
     manifest: flattened,
     // The whole baseline (one key per file path): kept in _source, never mapped field by field.
     baseline: { type: 'object', enabled: false },
+    marked_bad: object({ image_id: keyword, at: date, reason: text, decision_id: keyword }),
+  }),
+  /** A bad image (bake/store/es-marks.ts): one create-only document per image. */
+  image_mark: object({
+    image_id: keyword,
+    state: keyword,
+    reason: text,
+    marked_at: date,
+    decision_id: keyword,
+    marked_by: keyword,
+    rollback_to: keyword,
+    rolled_back_at: date,
+    groups: keyword,
+    bake_ids: keyword,
   }),
 };
 

@@ -53,7 +53,7 @@ describe('loadPolicy', () => {
     [
       'no trigger',
       'name: p\naction: {type: notify}\n',
-      'p.yaml: (top level): expected at least one trigger: maxAge, onDrift or silence',
+      'p.yaml: (top level): expected at least one trigger: maxAge, onDrift, silence or onBadImage',
     ],
     [
       'a bad time zone',
