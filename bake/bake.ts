@@ -13,7 +13,7 @@ import type { BakeConfig } from './config.ts';
 import type { ProgressDisplay } from './display.ts';
 import { type CollectedInputs, collectInputs } from './inputs.ts';
 import { bakeKey } from './key.ts';
-import { findParentBake } from './lineage.ts';
+import { badParentWarning, findParentBake } from './lineage.ts';
 import { acquireBakeLock } from './lock.ts';
 import { artifactIds, parseMachineReadableLine } from './machine-readable.ts';
 import { capture, gitState, runStreaming } from './processes.ts';
@@ -78,6 +78,8 @@ export async function runBake(options: BakeOptions): Promise<BakeResult> {
   if (collected.requirementsFile) plan.requirements = collected.requirementsFile;
   const template = composeTemplate(collected, plan, config.template);
 
+  const badParent = badParentWarning(await store.imageMarks(), collected.inputs.sourceImage);
+  if (badParent) display.print(`WARNING: ${badParent}`);
   if (options.dryRun) {
     const cached = options.force ? undefined : await store.findSucceeded(key);
     options.out(renderPlan(config, collected, key, plan, cached));

@@ -76,3 +76,14 @@ export function imageRows(records: readonly BakeRecord[], instances: readonly In
     return row;
   });
 }
+
+/** The warning `kiln bake` prints when its source image was marked bad in the fleet, or undefined. */
+export function badParentWarning(
+  marks: readonly { image_id: string; marked_at: string; marked_by: string; reason: string }[],
+  sourceImage: string | undefined,
+): string | undefined {
+  if (!sourceImage) return undefined;
+  const mark = marks.find((m) => bareImageId(m.image_id) === bareImageId(sourceImage));
+  if (!mark) return undefined;
+  return `the source image ${sourceImage} was marked bad at ${mark.marked_at} (${mark.marked_by}: ${mark.reason}); an image baked from it inherits what made it fail — bake from its predecessor unless you know the cause is fixed`;
+}
