@@ -155,7 +155,7 @@ export const policySchema = z
   )
   .refine((p) => p.onBadImage?.action !== 'rollback' || p.action.type === 'aws-asg' || p.onBadImage.command, {
     message:
-      'onBadImage.action rollback points Auto Scaling groups back, so it needs action.type aws-asg, or onBadImage.command for groups another tool owns',
+      'expected action.type aws-asg, or onBadImage.command for groups another tool owns (onBadImage.action rollback points the groups back to the previous image)',
     path: ['onBadImage', 'command'],
   });
 

@@ -193,3 +193,44 @@ describe('onBadImage: rollback as replacement', () => {
     expect(report.decisions.filter((d) => d.reason === 'budget_spent')).toHaveLength(4);
   });
 });
+
+describe('the aws-asg rollback refuses what it must not do', () => {
+  it('a group that moved on to another image is left alone (never forward and back at once)', async () => {
+    const { CreateLaunchTemplateCommand, DescribeImagesCommand } = await import('@aws-sdk/client-ec2');
+    const { CreateAutoScalingGroupCommand } = await import('@aws-sdk/client-auto-scaling');
+    const { createAwsAsgRollback } = await import('../../../collector/actions/rollback.ts');
+    const images = (await clients.ec2.send(new DescribeImagesCommand({})))
+      .Images!.map((i) => i.ImageId!)
+      .sort();
+    const c = images[2]!;
+    const lt = await clients.ec2.send(
+      new CreateLaunchTemplateCommand({ LaunchTemplateName: 'lt-api', LaunchTemplateData: { ImageId: c } }),
+    );
+    await clients.asg.send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: 'api',
+        LaunchTemplate: { LaunchTemplateId: lt.LaunchTemplate!.LaunchTemplateId!, Version: '1' },
+        MinSize: 0,
+        MaxSize: 1,
+        DesiredCapacity: 0,
+        AvailabilityZones: ['us-east-1a'],
+      }),
+    );
+    const rollback = createAwsAsgRollback({ type: 'aws-asg', endpoint: moto.url, region: 'us-east-1' });
+    const req = { decisionId: 'd-x', group: 'api', badImageId: b, rollbackImageId: a };
+    const result = await rollback.run(req);
+    expect(result).toMatchObject({
+      ok: false,
+      permanent: true,
+      error: `group api launches ${c} (launch template version 1), not the bad image ${b}: it has moved on, and kiln never rolls forward and back at once; roll it back by hand if that image is bad too`,
+    });
+    expect(await rollback.run({ ...req, rollbackImageId: c })).toMatchObject({
+      ok: true,
+      detail: { already: true },
+    });
+    expect(await rollback.run({ ...req, group: 'nope' })).toMatchObject({
+      ok: false,
+      error: 'Auto Scaling group nope does not exist',
+    });
+  });
+});

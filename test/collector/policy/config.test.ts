@@ -51,6 +51,16 @@ describe('loadPolicy', () => {
       'p.yaml: maxAge: expected a duration such as 30s, 10m, 12h or 7d',
     ],
     [
+      'a bad-image share over 1',
+      'name: p\nonBadImage: {when: {share: 2}}\naction: {type: aws-asg}\n',
+      'p.yaml: onBadImage.when.share: expected a share between 0 and 1, e.g. 0.2',
+    ],
+    [
+      'a rollback with no way to point groups back',
+      'name: p\nonBadImage: {action: rollback}\naction: {type: notify}\n',
+      'p.yaml: onBadImage.command: expected action.type aws-asg, or onBadImage.command for groups another tool owns (onBadImage.action rollback points the groups back to the previous image)',
+    ],
+    [
       'no trigger',
       'name: p\naction: {type: notify}\n',
       'p.yaml: (top level): expected at least one trigger: maxAge, onDrift, silence or onBadImage',
