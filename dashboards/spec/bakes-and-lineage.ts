@@ -66,6 +66,41 @@ export function bakesAndLineage(): DashboardSpec {
         },
       },
       {
+        key: 'image-health',
+        type: 'lens',
+        title: '[kiln] Image health',
+        description:
+          'Per image: its instances by status (running, silent, replacing, replaced, terminated). An image whose instances go silent soon after boot is failing; kiln images health gives the rates against the image it replaced.',
+        dataView: 'registry',
+        vis: {
+          kind: 'table',
+          rows: [
+            { op: 'terms', field: 'cloud.image.id', size: 20, label: 'Image' },
+            { op: 'terms', field: 'kiln.status', size: 5, label: 'Status' },
+          ],
+          metrics: [{ op: 'count', label: 'Instances' }],
+        },
+      },
+      {
+        key: 'bad-images',
+        type: 'search',
+        title: '[kiln] Bad images and rollbacks',
+        description:
+          'Images marked bad (by the onBadImage rule or kiln images rollback): why, the image their groups went back to, and when.',
+        dataView: 'bakes',
+        where: [{ field: 'kiln.kind', is: ['image_mark'] }],
+        width: 48,
+        columns: [
+          'kiln.image_mark.image_id',
+          'kiln.image_mark.rollback_to',
+          'kiln.image_mark.groups',
+          'kiln.image_mark.marked_by',
+          'kiln.image_mark.rolled_back_at',
+          'kiln.image_mark.reason',
+        ],
+        sort: [['@timestamp', 'desc']],
+      },
+      {
         key: 'lineage',
         type: 'search',
         title: '[kiln] Bake lineage',

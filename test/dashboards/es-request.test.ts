@@ -299,6 +299,6 @@ describe('coverage', () => {
       }
     }
     expect(ran).toBe(dashboards.reduce((n, d) => n + d.panels.length, 0));
-    expect(ran).toBe(31);
+    expect(ran).toBe(33);
   });
 });

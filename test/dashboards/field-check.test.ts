@@ -19,7 +19,7 @@ describe('checkDashboardFields', () => {
 
   it('checks every use (controls, conditions, buckets, metrics, columns, sort, time fields)', () => {
     const usages = dashboardFieldUsages(allDashboards());
-    expect(usages.length).toBe(144);
+    expect(usages.length).toBe(155);
     expect(usages).toContainEqual({
       where: '[kiln] Instance investigation / control Instance',
       dataView: 'registry',

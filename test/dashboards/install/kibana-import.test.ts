@@ -54,7 +54,7 @@ describe('kibana target', () => {
 });
 
 describe('kiln dashboards install', () => {
-  it('imports all 43 objects into a space with an API key, as one multipart .ndjson file', async () => {
+  it('imports all 45 objects into a space with an API key, as one multipart .ndjson file', async () => {
     const run = await runKiln([
       'dashboards',
       'install',
@@ -68,7 +68,7 @@ describe('kiln dashboards install', () => {
     ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe(`imported 43 saved objects into Kibana 8.19.0 at ${kibana.url} (space ops)\n`);
+    expect(run.stdout).toBe(`imported 45 saved objects into Kibana 8.19.0 at ${kibana.url} (space ops)\n`);
     const importRequest = kibana.requests.find((r) => r.method === 'POST')!;
     expect(importRequest.path).toBe('/s/ops/api/saved_objects/_import');
     expect(importRequest.query).toEqual({ overwrite: 'true' });
@@ -76,7 +76,7 @@ describe('kiln dashboards install', () => {
     expect(importRequest.headers.authorization).toBe(`ApiKey ${apiKey}`);
     expect(importRequest.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
     expect(importRequest.fileName).toBe('kiln-saved-objects.ndjson');
-    expect(kibana.spaces.get('ops')?.size).toBe(43);
+    expect(kibana.spaces.get('ops')?.size).toBe(45);
   });
 
   it('reports each conflict on its own line when the objects exist and --overwrite is not given', async () => {
@@ -94,8 +94,8 @@ describe('kiln dashboards install', () => {
     ]);
     expect(run.code).toBe(1);
     const lines = run.stderr.trimEnd().split('\n');
-    expect(lines[0]).toBe('kiln: Kibana imported 0 of 43 saved objects; 43 failed:');
-    expect(lines).toHaveLength(44);
+    expect(lines[0]).toBe('kiln: Kibana imported 0 of 45 saved objects; 45 failed:');
+    expect(lines).toHaveLength(46);
     expect(lines).toContainEqual(
       expect.stringMatching(
         /^ {2}dashboard [0-9a-f-]{36} "\[kiln\] Fleet overview": conflict: an object with this id already exists; run again with --overwrite to replace it$/,
@@ -198,7 +198,7 @@ describe('kiln dashboards install', () => {
         'prod',
       ]);
       expect(run.code).toBe(0);
-      expect(run.stdout).toBe(`dry run: would import 43 saved objects into Kibana 8.15.1 at ${fresh.url}\n`);
+      expect(run.stdout).toBe(`dry run: would import 45 saved objects into Kibana 8.15.1 at ${fresh.url}\n`);
       expect(fresh.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/status']);
     } finally {
       await fresh.close();

@@ -112,6 +112,6 @@ describe('the recorded exports', () => {
     const seen = new Set(observations.map((o) => o.at));
     const unseen = places.map((p) => p.at).filter((at) => !seen.has(at) && !at.startsWith('lens:params:'));
     expect(unseen).toEqual(['lens:lnsPie']);
-    expect(built.length).toBe(43);
+    expect(built.length).toBe(45);
   });
 });

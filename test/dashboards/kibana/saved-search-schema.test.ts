@@ -20,8 +20,8 @@ import { check } from './shape.ts';
 const searches = ofType('search');
 const cases = searches.map((s) => [titleOf(s), s] as const);
 
-it('kiln ships 10 saved searches', () => {
-  expect(searches).toHaveLength(10);
+it('kiln ships 11 saved searches', () => {
+  expect(searches).toHaveLength(11);
 });
 
 describe.each(kibanaLines)('saved search attributes on Kibana %s', (line) => {

@@ -25,9 +25,9 @@ describe('uuidV5', () => {
 });
 
 describe('the built NDJSON', () => {
-  it('holds 8 data views, 21 Lens visualizations, 10 saved searches and 4 dashboards, one object per line', () => {
-    expect(built.counts).toEqual({ 'index-pattern': 8, lens: 21, search: 10, dashboard: 4 });
-    expect(parsed).toHaveLength(43);
+  it('holds 8 data views, 22 Lens visualizations, 11 saved searches and 4 dashboards, one object per line', () => {
+    expect(built.counts).toEqual({ 'index-pattern': 8, lens: 22, search: 11, dashboard: 4 });
+    expect(parsed).toHaveLength(45);
     expect(built.ndjson.endsWith('}\n')).toBe(true);
   });
 
@@ -53,7 +53,7 @@ describe('the built NDJSON', () => {
         checked++;
       }
     }
-    expect(checked).toBe(21 + 10 + 31 + 1);
+    expect(checked).toBe(22 + 11 + 33 + 1);
   });
 
   it('names references the way each object type looks them up', () => {
