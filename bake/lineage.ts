@@ -26,6 +26,10 @@ export interface ImageRow {
   instances: string[];
   /** Nesting depth in the lineage (0 for a bake whose parent was not baked by kiln). */
   depth: number;
+  imageName?: string;
+  imageVersion?: string;
+  /** Set when the fleet marked the image bad (onBadImage, kiln images rollback): do not deploy or bake from it. */
+  markedBad?: { imageId: string; at: string; reason: string };
 }
 
 /** `ami-1` for `us-east-1:ami-1`; ids without a region stay as they are. */
@@ -73,6 +77,10 @@ export function imageRows(records: readonly BakeRecord[], instances: readonly In
     if (bake.duration_ms !== undefined) row.durationMs = bake.duration_ms;
     if (bake.source_image) row.sourceImage = bake.source_image;
     if (bake.parent_bake) row.parentBake = bake.parent_bake;
+    if (bake.image_name) row.imageName = bake.image_name;
+    if (bake.image_version) row.imageVersion = bake.image_version;
+    if (bake.marked_bad)
+      row.markedBad = { imageId: bake.marked_bad.image_id, at: bake.marked_bad.at, reason: bake.marked_bad.reason };
     return row;
   });
 }
