@@ -80,7 +80,11 @@ export function imageRows(records: readonly BakeRecord[], instances: readonly In
     if (bake.image_name) row.imageName = bake.image_name;
     if (bake.image_version) row.imageVersion = bake.image_version;
     if (bake.marked_bad)
-      row.markedBad = { imageId: bake.marked_bad.image_id, at: bake.marked_bad.at, reason: bake.marked_bad.reason };
+      row.markedBad = {
+        imageId: bake.marked_bad.image_id,
+        at: bake.marked_bad.at,
+        reason: bake.marked_bad.reason,
+      };
     return row;
   });
 }

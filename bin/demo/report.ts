@@ -3,6 +3,7 @@ import type { Client } from '@elastic/elasticsearch';
 import type { IndexNames } from '../../lib/indices.ts';
 import { renderTable } from '../../lib/table.ts';
 import { likelyCauseSection } from './demo-journal.ts';
+import { rolloutImages } from './demo-rollout.ts';
 import { runKiln } from './processes.ts';
 
 /** Inputs of the report. */
@@ -12,6 +13,8 @@ export interface ReportContext {
   esUrl: string;
   policyFile: string;
   say: (line: string) => void;
+  /** The simulated rollout (demo-rollout.ts): its index prefix and policy. */
+  rollout?: { prefix: string; policyFile: string };
 }
 
 /** The parts of a stored log event the demo prints. */
@@ -32,6 +35,7 @@ export async function printDemoReport({
   esUrl,
   policyFile,
   say,
+  rollout,
 }: ReportContext): Promise<void> {
   await client.indices.refresh({ index: `${names.prefix}-*`, allow_no_indices: true });
   const perFile = await client.search({
@@ -116,6 +120,32 @@ export async function printDemoReport({
       ['policy', 'plan', '--policy', policyFile, '--es-url', esUrl, '--index-prefix', names.prefix],
     ],
     ['bakes and image lineage (kiln images):', ['images', '--es-url', esUrl, '--index-prefix', names.prefix]],
+  ] as const) {
+    const result = runKiln('kiln', [...args]);
+    say('');
+    say(title);
+    say((result.stdout || result.stderr).trimEnd());
+  }
+  if (rollout) printRolloutReport(esUrl, rollout, say);
+}
+
+/** The image-health scene: health of a healthy and a failing image, and the rollback plan (dry run). */
+function printRolloutReport(
+  esUrl: string,
+  rollout: { prefix: string; policyFile: string },
+  say: (line: string) => void,
+) {
+  const es = ['--es-url', esUrl, '--index-prefix', rollout.prefix];
+  say('');
+  say(
+    `a simulated rollout (registry documents and bakes under the prefix ${rollout.prefix}, no instances behind them): group demo-api ran ${rolloutImages.good} for a day, then ${rolloutImages.bad} (baked from it) went out 30 minutes ago`,
+  );
+  for (const [title, args] of [
+    ['image health (kiln images health):', ['images', 'health', ...es]],
+    [
+      `rollback plan (kiln images rollback ${rolloutImages.bad} --dry-run: nothing is changed):`,
+      ['images', 'rollback', rolloutImages.bad, '--policy', rollout.policyFile, '--dry-run', ...es],
+    ],
   ] as const) {
     const result = runKiln('kiln', [...args]);
     say('');

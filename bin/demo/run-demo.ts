@@ -16,6 +16,7 @@ import { startDemoLog } from './app-log.ts';
 import { describeDemoBake, startDemoBake } from './demo-bake.ts';
 import { type DemoAgent, demoImagesDir, prepareDemoImage, writeDemoPolicy } from './demo-image.ts';
 import { writeDemoJournal } from './demo-journal.ts';
+import { seedDemoRollout } from './demo-rollout.ts';
 import { prepareDemoIdentity } from './identity.ts';
 import { type DemoInstanceMetadata, startImdsStandIn } from './imds-stand-in.ts';
 import { spawnKiln, stopChild } from './processes.ts';
@@ -138,7 +139,15 @@ export async function runDemo(options: DemoOptions): Promise<void> {
 
     say(describeDemoBake(await bake.done));
     say('6/6 what arrived:');
-    await printDemoReport({ client, names, esUrl: es.url, policyFile, say });
+    const rollout = await seedDemoRollout(client, names.prefix, dir, Date.now());
+    await printDemoReport({
+      client,
+      names,
+      esUrl: es.url,
+      policyFile,
+      say,
+      rollout: { prefix: rollout.names.prefix, policyFile: rollout.policyFile },
+    });
     await client.close();
     say('');
     say(

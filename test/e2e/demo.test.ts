@@ -10,6 +10,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegistryDocument } from '../../lib/fleet.ts';
+import { indexNames } from '../../lib/indices.ts';
 import { countDocs, dropPrefix, testEsClient, testEsUrl, uniqueNames } from '../support/es.ts';
 import { launch } from './harness.ts';
 
@@ -121,6 +122,28 @@ describe('kiln demo', () => {
     expect(
       await countDocs(client, names.pattern('actions'), { term: { 'kiln.decision.dry_run': true } }),
     ).toBe(decisions);
+  });
+
+  it('shows image health with a healthy and a failing image, and the rollback plan for the failing one (dry run)', async () => {
+    const health = section(run.output, 'image health (kiln images health):');
+    expect(health[1]).toMatch(/^IMAGE\s+REPLACED\s+LAUNCHED\s+RUNNING\s+SILENT EARLY/);
+    const bad = health.find((l) => l.startsWith('ami-0d3e0a0000000a002'));
+    const good = health.find((l) => l.startsWith('ami-0d3e0a0000000a001'));
+    expect(bad).toMatch(
+      /^ami-0d3e0a0000000a002\s+ami-0d3e0a0000000a001 \(lineage\)\s+6 vs 5\s+2 vs 5\s+4\/6 \(66\.7%\) vs 0\/5 \(0%\)\s/,
+    );
+    expect(good).toMatch(/^ami-0d3e0a0000000a001\s+-\s+5\s+5\s+0\/5 \(0%\)/);
+    const plan = section(run.output, 'rollback plan (kiln images rollback ami-0d3e0a0000000a002 --dry-run');
+    expect(plan[1]).toMatch(
+      /^dry run: would roll back ami-0d3e0a0000000a002 -> ami-0d3e0a0000000a001 in demo-api \(decision d-[0-9a-f]{32}\)$/,
+    );
+    expect(plan[2]).toBe(
+      "replacements of ami-0d3e0a0000000a002's instances (by the policy, under its budgets): 2 now (i-demo-api-26, i-demo-api-25), 4 waiting (i-demo-api-24: budget_spent, i-demo-api-23: budget_spent, i-demo-api-22: budget_spent, i-demo-api-21: budget_spent)",
+    );
+    expect(plan[3]).toBe('nothing was changed (dry run)');
+    const rollout = indexNames(`${names.prefix}-rollout`);
+    expect(await countDocs(client, rollout.pattern('actions'))).toBe(0);
+    expect(await countDocs(client, rollout.state('bakes'), { term: { 'kiln.kind': 'image_mark' } })).toBe(0);
   });
 
   it('bakes for real beside the warm-up (Packer null builder over SSH to a local sshd), and kiln images lists it', async () => {
