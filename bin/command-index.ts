@@ -50,7 +50,7 @@ export const topLevelCommands: readonly TopLevelCommand[] = [
   },
   {
     name: 'policy',
-    summary: 'replacement policies: max age, drift, silence',
+    summary: 'replacement policies: max age, drift, silence, bad images',
     load: async () => (await import('./commands/policy.ts')).registerPolicy,
   },
   {
@@ -67,7 +67,8 @@ export const topLevelCommands: readonly TopLevelCommand[] = [
   },
   {
     name: 'images',
-    summary: 'list bakes and image lineage: parent image → artifacts, and the instances running them',
+    summary:
+      'list bakes and image lineage (parent image → artifacts, the instances running them); image health; rollback to the previous image',
     load: bake,
   },
   {

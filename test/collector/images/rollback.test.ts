@@ -221,7 +221,7 @@ describe('the aws-asg rollback refuses what it must not do', () => {
     const result = await rollback.run(req);
     expect(result).toMatchObject({
       ok: false,
-      permanent: true,
+      retryable: false,
       error: `group api launches ${c} (launch template version 1), not the bad image ${b}: it has moved on, and kiln never rolls forward and back at once; roll it back by hand if that image is bad too`,
     });
     expect(await rollback.run({ ...req, rollbackImageId: c })).toMatchObject({
