@@ -81,7 +81,14 @@ export function planImageDecisions(
       continue;
     }
     const decided = { ...base, rollbackTo: target.imageId, via: target.via };
-    if (isMarkedBad(marks, target.imageId)) {
+    if (rule.action === 'rollback' && h.groups.length === 0) {
+      out.push({
+        ...decided,
+        outcome: 'skipped',
+        reason: 'no_target',
+        reasonText: `${why}; but its instances name no group (kiln.group), and kiln rolls back groups: point whatever launches ${h.imageId} back to ${target.imageId} by hand`,
+      });
+    } else if (isMarkedBad(marks, target.imageId)) {
       out.push({
         ...decided,
         outcome: 'skipped',
