@@ -86,6 +86,13 @@ describe('planImageDecisions', () => {
     );
     const [none] = planImageDecisions([health('ami-b', 5, 5)], [], policy());
     expect([none!.outcome, none!.reason, none!.rollbackTo]).toEqual(['skipped', 'no_target', undefined]);
+    const [ungrouped] = planImageDecisions([{ ...health('ami-b', 5, 5, 'ami-a'), groups: [] }], [], policy());
+    expect([ungrouped!.outcome, ungrouped!.reason, ungrouped!.rollbackTo]).toEqual([
+      'skipped',
+      'no_target',
+      'ami-a',
+    ]);
+    expect(ungrouped!.reasonText).toContain('its instances name no group (kiln.group)');
     const [killed] = planImageDecisions([health('ami-b', 5, 5, 'ami-a')], [], policy({ killSwitch: true }));
     expect([killed!.outcome, killed!.reason]).toEqual(['skipped', 'kill_switch']);
   });
