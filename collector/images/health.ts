@@ -185,7 +185,9 @@ export function computeImageHealth(
   for (const doc of inputs.instances) {
     const image = imageOf(doc);
     if (!image) continue;
-    byImage.set(image, [...(byImage.get(image) ?? []), doc]);
+    const list = byImage.get(image);
+    if (list) list.push(doc);
+    else byImage.set(image, [doc]);
   }
   const base = new Map<string, Omit<ImageHealth, 'baseline'>>();
   for (const [imageId, docs] of byImage) {
