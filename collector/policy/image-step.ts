@@ -16,7 +16,7 @@ import { outcome, retry } from '../../lib/retry.ts';
 import type { ActionResult } from '../actions/action.ts';
 import type { RollbackAction } from '../actions/rollback.ts';
 import { computeImageHealth, defaultHealthOptions, type ImageHealth } from '../images/health.ts';
-import { readHealthInputs } from '../images/read.ts';
+import { lineageParents } from '../images/read.ts';
 import { auditId, completeAudit, writeAudit, writeAuditBatch } from './audit.ts';
 import { type ImageDecision, planImageDecisions } from './bad-image.ts';
 import type { Policy } from './config.ts';
@@ -57,18 +57,20 @@ export function rolledBackOf(marks: readonly ImageMark[]): RolledBackImage[] {
 
 /** Health of the images of the instances the policy selects. */
 export async function policyImageHealth(
-  context: Pick<ImageStepContext, 'client' | 'names' | 'policy' | 'store'>,
+  context: Pick<ImageStepContext, 'policy' | 'store'>,
   docs: readonly RegistryDocument[],
   nowMs: number,
 ): Promise<ImageHealth[]> {
-  const { client, names, policy, store } = context;
+  const { policy, store } = context;
   const bakes = await store.list();
-  const inputs = await readHealthInputs(
-    client,
-    names,
-    bakes,
-    docs.filter((d) => selects(policy, d)),
-  );
+  // The rule acts on silence alone (what the collector observes), so each evaluation reads only
+  // the registry and the bake records; agent restarts and error lines are for kiln images health.
+  const inputs = {
+    instances: docs.filter((d) => selects(policy, d)),
+    agentStarts: new Map(),
+    errorLines: new Map(),
+    parents: lineageParents(bakes),
+  };
   return computeImageHealth(inputs, nowMs, {
     ...defaultHealthOptions,
     silentWithinMs: policy.onBadImage?.when.silentWithin ?? defaultHealthOptions.silentWithinMs,
