@@ -154,6 +154,27 @@ describe('kiln images health', () => {
   });
 });
 
+describe('kiln policy plan with onBadImage', () => {
+  it('shows the image decision and the replacements it would start, changing nothing', async () => {
+    const run = await kiln('policy', 'plan', '--policy', policyFile, '--json');
+    expect(run.code).toBe(0);
+    const plan = JSON.parse(run.stdout);
+    expect(plan.images.map((i: any) => [i.imageId, i.outcome, i.reason, i.rollbackTo, i.groups])).toEqual([
+      [b, 'taken', 'image_failing', a, ['shop']],
+    ]);
+    expect(plan.decisions.map((d: any) => [d.instanceId, d.trigger, d.outcome, d.reason])).toEqual([
+      [onB[5], 'bad_image', 'taken', 'image_rolled_back'],
+      ...[4, 3, 2, 1, 0].map((n) => [onB[n], 'bad_image', 'deferred', 'budget_spent']),
+    ]);
+    const text = await kiln('policy', 'plan', '--policy', policyFile);
+    expect(text.stdout).toContain('images (1):');
+    expect(text.stdout).toMatch(
+      new RegExp(`${b}\\s+shop\\s+${a} \\(lineage\\)\\s+5/6\\s+rollback\\s+5 of 6 instances`),
+    );
+    expect(await groupLaunch(clients, 'shop')).toEqual({ version: '2', image: b, versions: 2 });
+  });
+});
+
 describe('kiln images rollback', () => {
   it('--dry-run shows the rollback and the replacement plan and changes nothing', async () => {
     const run = await kiln('images', 'rollback', b, '--policy', policyFile, '--dry-run');
