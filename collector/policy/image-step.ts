@@ -170,6 +170,14 @@ export async function carryOutRollback(
     groups: decision.groups,
   });
   if (!marked.created && !(resume && !marked.mark.rolled_back_at)) {
+    // Marked in between by someone else (kiln images rollback): their rollback stands, ours stops.
+    const text = `image ${decision.imageId} was marked bad by ${marked.mark.marked_by} at ${marked.mark.marked_at} (decision ${marked.mark.decision_id}); that rollback stands and this decision does nothing`;
+    await completeAudit(
+      client,
+      index,
+      decision.id,
+      audit({ decision, outcome: 'taken', atMs: nowMs, reasonText: text }),
+    );
     log.info('image already marked bad', { 'cloud.image.id': decision.imageId, by: marked.mark.marked_by });
     return undefined;
   }
