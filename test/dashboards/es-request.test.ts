@@ -276,6 +276,21 @@ describe('[kiln] Bakes and lineage', () => {
     ]);
   });
 
+  it("image health: each image's instances by status", async () => {
+    // The seeded fleet's 6 instances: ami-222 runs 2 and lost one to silence; ami-111 was replaced once.
+    expect(await rows('bakes-and-lineage', 'image-health')).toEqual([
+      { b0: 'ami-222', b1: 'running', m0: 2 },
+      { b0: 'ami-222', b1: 'silent', m0: 1 },
+      { b0: 'ami-111', b1: 'replaced', m0: 1 },
+      { b0: 'ami-111', b1: 'running', m0: 1 },
+      { b0: 'ami-333', b1: 'running', m0: 1 },
+    ]);
+  });
+
+  it('bad images: only image marks, none in this fleet', async () => {
+    expect(await rows('bakes-and-lineage', 'bad-images')).toEqual([]);
+  });
+
   it('bake lineage, newest first, with parents', async () => {
     const lineage = await rows('bakes-and-lineage', 'lineage');
     expect(
