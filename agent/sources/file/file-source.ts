@@ -168,16 +168,19 @@ export class FileSource implements Source {
 
   async #drainOne(tailer: FileTailer): Promise<void> {
     if (tailer.state === 'truncated') return;
-    if ((await this.#observe(tailer, true)) === 'truncated') return;
     const buffer = Buffer.allocUnsafeSlow(readChunkBytes);
-    await tailer.readAvailable(Number.POSITIVE_INFINITY, () => this.#stopping, buffer);
+    // A truncation the read itself noticed (headChanged) is looked at like one seen before it.
+    do {
+      if ((await this.#observe(tailer, true)) === 'truncated') return;
+      await tailer.readAvailable(Number.POSITIVE_INFINITY, () => this.#stopping, buffer);
+    } while (tailer.headChanged && !this.#stopping);
     await tailer.flushAll();
   }
 
   async #observe(tailer: FileTailer, checkHead: boolean, copyCandidate?: string): Promise<RotationState> {
     const open = await tailer.statOpen();
     const cp = tailer.checkpoint;
-    const mustCheckHead = checkHead || open.size < tailer.readOffset;
+    const mustCheckHead = checkHead || tailer.headChanged || open.size < tailer.readOffset;
     const headMatches = mustCheckHead ? await tailer.headMatches() : true;
     const atPath = await stat(cp.path).catch(() => undefined);
     const decided = decideRotation({

@@ -110,20 +110,34 @@ export class FileTailer {
     return { size: stat.size, nlink: stat.nlink };
   }
 
+  /**
+   * True when the last head check failed: the file was truncated since the last look. The
+   * source must look again (and check the head) before this tailer reads on.
+   */
+  headChanged = false;
+
   /** Whether the first bytes are still the ones the fingerprint was taken from. */
   async headMatches(): Promise<boolean> {
-    return (await hashHead(this.#handle, this.checkpoint.headLength)) === this.checkpoint.headHash;
+    const matches = (await hashHead(this.#handle, this.checkpoint.headLength)) === this.checkpoint.headHash;
+    this.headChanged = !matches;
+    return matches;
   }
 
   /**
    * Reads up to `budgetBytes` (or to the end), emitting every completed record. Resolves
-   * with true at end of file. Waits inside `emit` while the shipper's queue is full.
+   * with true at end of file; false when it stopped early (budget, `shouldStop`, or the head
+   * changed under the read: see `headChanged`). Waits inside `emit` while the shipper's
+   * queue is full.
    */
   async readAvailable(budgetBytes: number, shouldStop: () => boolean, buffer: Buffer): Promise<boolean> {
     let budget = budgetBytes;
     while (budget > 0 && !shouldStop()) {
       const { bytesRead } = await this.#handle.read(buffer, 0, buffer.length, this.readOffset);
       if (bytesRead === 0) return true;
+      // The head was checked before this read, not with it: truncated and refilled since (any
+      // await in between), these bytes are the next generation's. They are dropped unread; the
+      // source's next look sees the truncation and reads ours from the copy.
+      if (!(await this.headMatches())) return false;
       this.readOffset += bytesRead;
       budget -= bytesRead;
       const records: LogRecord[] = [];
@@ -174,6 +188,7 @@ export class FileTailer {
     this.#handle = handle;
     Object.assign(this.checkpoint, { path, dev: stat.dev, ino: stat.ino, birthtimeMs: stat.birthtimeMs });
     this.state = 'moved';
+    this.headChanged = false;
   }
 
   /** Closes the descriptor. Idempotent. */

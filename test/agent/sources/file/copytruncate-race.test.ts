@@ -1,0 +1,87 @@
+/**
+ * copytruncate landing between the file source's look at a file and its read of it. The look
+ * (FileSource #observe) hashes the file's first bytes; the read comes a few awaits later. A
+ * file truncated and refilled in between must not have its new bytes read as the old
+ * generation's: that read the new lines twice and skipped as many bytes of the copy (a CI run
+ * under load lost every n2 line and read every n3 line twice this way). The test's own file
+ * operations run at that exact point: every fs call is the real one, the wrapper below only
+ * lets the test act when the source stats the file it is about to read.
+ */
+import { appendFileSync, copyFileSync, mkdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createFileSource, type FileSource } from '../../../../agent/sources/file/index.ts';
+import { silentLogger } from '../../../../lib/log.ts';
+import { identity, numbered, RecordingSink, tempDirs, testConfig, until } from './support.ts';
+
+/** Called before each `stat(path)` the source makes (set by the test; the real stat follows). */
+const beforeStat: { current: ((path: string) => void) | undefined } = vi.hoisted(() => ({
+  current: undefined,
+}));
+
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  const stat = ((path: Parameters<typeof real.stat>[0], ...rest: unknown[]) => {
+    beforeStat.current?.(String(path));
+    return (real.stat as (...args: unknown[]) => unknown)(path, ...rest);
+  }) as typeof real.stat;
+  return { ...real, stat };
+});
+
+const started: FileSource[] = [];
+afterEach(async () => {
+  beforeStat.current = undefined;
+  for (const source of started.splice(0)) await source.stop();
+});
+
+function lines(text: string): string[] {
+  return text.split('\n').filter((l) => l !== '');
+}
+
+describe('file source under copytruncate races', () => {
+  it('reads the copy of a generation truncated between the head check and the read once, and the new content once', async () => {
+    const dirs = tempDirs('fs-race');
+    mkdirSync(dirs.logs);
+    const file = join(dirs.logs, 'app.log');
+    writeFileSync(file, numbered('a', 0, 100));
+    const sink = new RecordingSink();
+    const source = createFileSource(
+      testConfig(dirs.state, [{ include: [`${file}*`] }]),
+      identity,
+      silentLogger,
+    );
+    started.push(source);
+    await source.start(sink);
+    await until('first 100', () => source.checkpoints()[0]?.offset === 3090 && sink.events.length === 100);
+    const first = source.checkpoints()[0]!.fingerprint;
+    const rotate = (round: number) => {
+      appendFileSync(file, numbered(`r${round}`, 0, 200));
+      copyFileSync(file, `${file}.${round}`);
+      truncateSync(file, 0);
+      appendFileSync(file, numbered(`n${round}`, 0, 10)); // 310 bytes each round
+    };
+    // Rounds 1 and 2 before the source looks again: it follows the first generation into
+    // app.log.1 and then tails app.log anew, its head hashed over the n2 lines.
+    rotate(1);
+    rotate(2);
+    let roundThree = false;
+    beforeStat.current = (path) => {
+      const unread = source
+        .checkpoints()
+        .some((c) => c.path === file && c.fingerprint !== first && c.offset === 0);
+      if (roundThree || path !== file || !unread) return;
+      // The source has checked that head and is about to read app.log: round 3 lands now.
+      roundThree = true;
+      rotate(3);
+    };
+    const expected = lines(
+      numbered('a', 0, 100) +
+        [1, 2, 3].map((r) => numbered(`r${r}`, 0, 200) + numbered(`n${r}`, 0, 10)).join(''),
+    );
+    await until('all lines', () => sink.events.length >= expected.length);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(roundThree).toBe(true);
+    expect([...sink.messages()].sort()).toEqual([...expected].sort());
+    expect(sink.events).toHaveLength(730);
+  });
+});
