@@ -317,6 +317,9 @@ export class FileSource implements Source {
       if (state === 'truncated') continue;
       // Same first KiB: compare the last KiB both have too, so two files with one header differ.
       if (await endsMatch(handle, t)) return true;
+      // Unless the original was truncated during that comparison: it looks again, and adopts.
+      await this.#observe(t, true, path);
+      if (this.#tailers.some((other) => other.checkpoint.ino === ino)) return true;
     }
     return false;
   }

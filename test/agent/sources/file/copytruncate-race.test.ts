@@ -1,11 +1,11 @@
 /**
- * copytruncate landing between the file source's look at a file and its read of it. The look
- * (FileSource #observe) hashes the file's first bytes; the read comes a few awaits later. A
- * file truncated and refilled in between must not have its new bytes read as the old
- * generation's: that read the new lines twice and skipped as many bytes of the copy (a CI run
- * under load lost every n2 line and read every n3 line twice this way). The test's own file
- * operations run at that exact point: every fs call is the real one, the wrapper below only
- * lets the test act when the source stats the file it is about to read.
+ * copytruncate landing between two steps of the file source that belong together: its look
+ * at a file (FileSource #observe hashes the first bytes) and its read a few awaits later; its
+ * look at the original of a new copy and its comparison of the two files' ends. A truncation
+ * in between must neither have the new bytes read as the old generation's (a CI run under
+ * load lost every n2 line and read every n3 line twice) nor the copy read as a new file. The
+ * test's own file operations run at those exact points: every fs call is the real one, the
+ * wrapper below only lets the test act when the source stats a file.
  */
 import { appendFileSync, copyFileSync, mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,21 +38,24 @@ function lines(text: string): string[] {
   return text.split('\n').filter((l) => l !== '');
 }
 
+/** app.log with 100 lines "a", tailed as `app.log*` and read to its end. */
+async function tailingApp(label: string, inputs = {}) {
+  const dirs = tempDirs(label);
+  mkdirSync(dirs.logs);
+  const file = join(dirs.logs, 'app.log');
+  writeFileSync(file, numbered('a', 0, 100));
+  const sink = new RecordingSink();
+  const config = testConfig(dirs.state, [{ include: [`${file}*`] }], inputs);
+  const source = createFileSource(config, identity, silentLogger);
+  started.push(source);
+  await source.start(sink);
+  await until('first 100', () => source.checkpoints()[0]?.offset === 3090 && sink.events.length === 100);
+  return { file, sink, source };
+}
+
 describe('file source under copytruncate races', () => {
   it('reads the copy of a generation truncated between the head check and the read once, and the new content once', async () => {
-    const dirs = tempDirs('fs-race');
-    mkdirSync(dirs.logs);
-    const file = join(dirs.logs, 'app.log');
-    writeFileSync(file, numbered('a', 0, 100));
-    const sink = new RecordingSink();
-    const source = createFileSource(
-      testConfig(dirs.state, [{ include: [`${file}*`] }]),
-      identity,
-      silentLogger,
-    );
-    started.push(source);
-    await source.start(sink);
-    await until('first 100', () => source.checkpoints()[0]?.offset === 3090 && sink.events.length === 100);
+    const { file, sink, source } = await tailingApp('fs-race');
     const first = source.checkpoints()[0]!.fingerprint;
     const rotate = (round: number) => {
       appendFileSync(file, numbered(`r${round}`, 0, 200));
@@ -84,4 +87,28 @@ describe('file source under copytruncate races', () => {
     expect([...sink.messages()].sort()).toEqual([...expected].sort());
     expect(sink.events).toHaveLength(730);
   });
+
+  // Every tick scans, so each tick stats app.log several times: in the glob, in the scan, when
+  // the copy is checked against it, and before it is read. The truncation lands at each in turn.
+  for (const nth of [1, 2, 3, 4, 5, 6]) {
+    it(`reads a copy through its original when the original is truncated at the source's stat ${nth} after the copy`, async () => {
+      const { file, sink } = await tailingApp(`fs-race-${nth}`, { scanIntervalMs: 1 });
+      appendFileSync(file, numbered('r', 0, 200));
+      copyFileSync(file, `${file}.1`);
+      let seen = 0;
+      let truncated = false;
+      beforeStat.current = (path) => {
+        if (path !== file || truncated || ++seen < nth) return;
+        truncated = true;
+        truncateSync(file, 0);
+        appendFileSync(file, numbered('n', 0, 10));
+      };
+      const expected = lines(numbered('a', 0, 100) + numbered('r', 0, 200) + numbered('n', 0, 10));
+      await until('all lines', () => sink.events.length >= expected.length);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(truncated).toBe(true);
+      expect([...sink.messages()].sort()).toEqual([...expected].sort());
+      expect(sink.events).toHaveLength(310);
+    });
+  }
 });
