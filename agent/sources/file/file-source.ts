@@ -353,6 +353,9 @@ export class FileSource implements Source {
       if (!done || !finished) continue;
       await tailer.close();
       this.#tailers.splice(this.#tailers.indexOf(tailer), 1);
+      // A rotated file the globs match under its new name is found by the next scan: it goes on
+      // from this checkpoint (#track matches it), not from its first line under a new fingerprint.
+      if (tailer.state === 'moved') this.#saved.push(tailer.saved());
       this.#markDirty();
       this.#log.info('file finished', {
         'log.file.path': tailer.checkpoint.path,

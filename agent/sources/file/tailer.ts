@@ -183,9 +183,15 @@ export class FileTailer {
   }
 
   /** Continues this generation from a copy of the file (copytruncate kept the bytes there). */
-  async swapTo(handle: FileHandle, path: string, stat: { dev: number; ino: number; birthtimeMs: number }) {
+  async swapTo(
+    handle: FileHandle,
+    path: string,
+    stat: { dev: number; ino: number; size: number; birthtimeMs: number },
+  ) {
     await this.#handle.close().catch(() => {});
     this.#handle = handle;
+    // The size last seen was the truncated file's: the copy must not look read to its end.
+    this.size = stat.size;
     Object.assign(this.checkpoint, { path, dev: stat.dev, ino: stat.ino, birthtimeMs: stat.birthtimeMs });
     this.state = 'moved';
     this.headChanged = false;

@@ -198,6 +198,50 @@ describe('file source', () => {
     expectExactlyOnce(sink.messages(), expected);
   });
 
+  for (const rotation of ['rename', 'copytruncate'] as const) {
+    it(`reads an idle file rotated by ${rotation} to a name the globs match once`, async () => {
+      const dirs = tempDirs(`fs-idle-${rotation}`);
+      mkdirSync(dirs.logs);
+      const file = join(dirs.logs, 'app.log');
+      writeFileSync(file, numbered('old', 0, 10));
+      const sink = new RecordingSink();
+      const source = await startSource(dirs.state, [{ include: [`${file}*`] }], sink);
+      await until('first 10', () => sink.events.length === 10);
+      // Idle for longer than closeRotatedAfterMs (100): it may be let go as soon as it moves.
+      await new Promise((r) => setTimeout(r, 300));
+      if (rotation === 'rename') renameSync(file, `${file}.1`);
+      else {
+        copyFileSync(file, `${file}.1`);
+        truncateSync(file, 0);
+      }
+      writeFileSync(file, numbered('new', 0, 5));
+      await until('15 events', () => sink.events.length >= 15);
+      await new Promise((r) => setTimeout(r, 500));
+      expectExactlyOnce(sink.messages(), linesOf(numbered('old', 0, 10) + numbered('new', 0, 5)));
+      const old = source.checkpoints().find((c) => c.path === `${file}.1`);
+      const fingerprint = (sink.events[0]!.kiln.log as { fingerprint: string }).fingerprint;
+      expect(old).toMatchObject({ offset: 320, fingerprint });
+    });
+  }
+
+  it('reads a copytruncate copy outside the globs to its end when it holds more than one read', async () => {
+    const dirs = tempDirs('fs-big-copy');
+    mkdirSync(dirs.logs);
+    const file = join(dirs.logs, 'app.log');
+    writeFileSync(file, numbered('old', 0, 10));
+    const sink = new RecordingSink();
+    await startSource(dirs.state, [{ include: [file] }], sink);
+    await until('first 10', () => sink.events.length === 10);
+    await new Promise((r) => setTimeout(r, 300)); // idle for longer than closeRotatedAfterMs
+    appendFileSync(file, numbered('more', 0, 40_000)); // 1.5 MiB: more than one step reads
+    copyFileSync(file, `${file}.1`);
+    truncateSync(file, 0);
+    writeFileSync(file, numbered('new', 0, 5));
+    await until('40 015 events', () => sink.events.length >= 40_015);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sink.events).toHaveLength(40_015);
+  });
+
   it('finishes a copytruncate copy made while the agent was down', async () => {
     const dirs = tempDirs('fs-offline-copy');
     mkdirSync(dirs.logs);
