@@ -274,7 +274,9 @@ export class FileSource implements Source {
       if (await matchesCheckpoint(handle, info, saved)) checkpoint = { ...saved, path };
     }
     if (!checkpoint) {
-      if (await this.#isCopyOfTracked(handle, path)) {
+      // Emptied since the scan saw it: with no head to hash it would match any content, any copy
+      // (headLength 0). The next scan takes it up once it has bytes.
+      if (info.size === 0 || (await this.#isCopyOfTracked(handle, path))) {
         await handle.close();
         return undefined;
       }

@@ -14,23 +14,27 @@ import { createFileSource, type FileSource } from '../../../../agent/sources/fil
 import { silentLogger } from '../../../../lib/log.ts';
 import { identity, numbered, RecordingSink, tempDirs, testConfig, until } from './support.ts';
 
-/** Called before each `stat(path)` the source makes (set by the test; the real stat follows). */
-const beforeStat: { current: ((path: string) => void) | undefined } = vi.hoisted(() => ({
+/** Called before each `stat(path)` and `open(path)` the source makes (the real call follows). */
+const beforeFs: { current: ((call: 'stat' | 'open', path: string) => void) | undefined } = vi.hoisted(() => ({
   current: undefined,
 }));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs/promises')>();
   const stat = ((path: Parameters<typeof real.stat>[0], ...rest: unknown[]) => {
-    beforeStat.current?.(String(path));
+    beforeFs.current?.('stat', String(path));
     return (real.stat as (...args: unknown[]) => unknown)(path, ...rest);
   }) as typeof real.stat;
-  return { ...real, stat };
+  const open = ((path: Parameters<typeof real.open>[0], ...rest: unknown[]) => {
+    beforeFs.current?.('open', String(path));
+    return (real.open as (...args: unknown[]) => unknown)(path, ...rest);
+  }) as typeof real.open;
+  return { ...real, stat, open };
 });
 
 const started: FileSource[] = [];
 afterEach(async () => {
-  beforeStat.current = undefined;
+  beforeFs.current = undefined;
   for (const source of started.splice(0)) await source.stop();
 });
 
@@ -68,11 +72,11 @@ describe('file source under copytruncate races', () => {
     rotate(1);
     rotate(2);
     let roundThree = false;
-    beforeStat.current = (path) => {
+    beforeFs.current = (call, path) => {
       const unread = source
         .checkpoints()
         .some((c) => c.path === file && c.fingerprint !== first && c.offset === 0);
-      if (roundThree || path !== file || !unread) return;
+      if (roundThree || call !== 'stat' || path !== file || !unread) return;
       // The source has checked that head and is about to read app.log: round 3 lands now.
       roundThree = true;
       rotate(3);
@@ -97,8 +101,8 @@ describe('file source under copytruncate races', () => {
       copyFileSync(file, `${file}.1`);
       let seen = 0;
       let truncated = false;
-      beforeStat.current = (path) => {
-        if (path !== file || truncated || ++seen < nth) return;
+      beforeFs.current = (call, path) => {
+        if (call !== 'stat' || path !== file || truncated || ++seen < nth) return;
         truncated = true;
         truncateSync(file, 0);
         appendFileSync(file, numbered('n', 0, 10));
@@ -111,4 +115,39 @@ describe('file source under copytruncate races', () => {
       expect(sink.events).toHaveLength(310);
     });
   }
+
+  it('does not tail a file emptied between the scan and its opening (no head would name it)', async () => {
+    const { file, sink, source } = await tailingApp('fs-race-empty');
+    const first = source.checkpoints()[0]!.fingerprint;
+    const rotate = (round: number, refill = true) => {
+      appendFileSync(file, numbered(`r${round}`, 0, 200));
+      copyFileSync(file, `${file}.${round}`);
+      truncateSync(file, 0);
+      if (refill) appendFileSync(file, numbered(`n${round}`, 0, 10));
+    };
+    rotate(1);
+    await until('app.log.1 read', () => sink.events.length === 300);
+    // The source follows the first generation into app.log.1 and scans: between its stat of
+    // app.log (n1, 310 bytes) and its opening, round 2 empties app.log.
+    let emptied = false;
+    beforeFs.current = (call, path) => {
+      if (emptied || call !== 'open' || path !== file) return;
+      emptied = true;
+      rotate(2, false);
+    };
+    await until('round 2', () => emptied);
+    beforeFs.current = undefined;
+    appendFileSync(file, numbered('n2', 0, 10));
+    await until('n2 read', () => sink.messages().includes(numbered('n2', 9, 1).trim()));
+    rotate(3); // n3 is as long as n2: only the head tells them apart
+    const expected = lines(
+      numbered('a', 0, 100) +
+        [1, 2, 3].map((r) => numbered(`r${r}`, 0, 200) + numbered(`n${r}`, 0, 10)).join(''),
+    );
+    await until('all lines', () => sink.events.length >= expected.length);
+    await new Promise((r) => setTimeout(r, 300));
+    expect([...sink.messages()].sort()).toEqual([...expected].sort());
+    expect(sink.events).toHaveLength(730);
+    expect(source.checkpoints().some((c) => c.fingerprint === first)).toBe(true);
+  });
 });
