@@ -1,11 +1,12 @@
 /**
  * copytruncate landing between two steps of the file source that belong together: its look
  * at a file (FileSource #observe hashes the first bytes) and its read a few awaits later; its
- * look at the original of a new copy and its comparison of the two files' ends. A truncation
- * in between must neither have the new bytes read as the old generation's (a CI run under
- * load lost every n2 line and read every n3 line twice) nor the copy read as a new file. The
- * test's own file operations run at those exact points: every fs call is the real one, the
- * wrapper below only lets the test act when the source stats a file.
+ * look at the original of a new copy and its comparison of the two files' ends; its scan's
+ * stat of a file and the opening that hashes its head. A truncation in between must neither
+ * have the new bytes read as the old generation's (a CI run under load lost every n2 line and
+ * read every n3 line twice) nor a copy read as a new file. The test's own file operations run
+ * at those exact points: every fs call is the real one, the wrapper below only lets the test
+ * act when the source stats or opens a file.
  */
 import { appendFileSync, copyFileSync, mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
