@@ -154,6 +154,12 @@ export const agentConfigSchema = z.strictObject({
       baselinePath: z.string().default('/etc/kiln/baseline.json'),
       /** Full incremental check interval. Default 300 000 ms. */
       intervalMs: positiveMs.default(300_000),
+      /** A check ignores the stat cache and hashes every file when the last such check is this old. Default 86 400 000 ms (daily). */
+      fullCheckIntervalMs: positiveMs.default(86_400_000),
+      /** Hashing threads of a check. Default 1 (a background check stays gentle; the read budget paces it anyway). */
+      jobs: z.number().int().min(1).max(16).default(1),
+      /** Listening sockets are recorded as the first-boot reference once the system has been up this long. Default 300 000 ms. */
+      socketSettleMs: z.number().int().min(0).default(300_000),
       /** Also react to file-system events on watched roots. Default true. */
       watch: z.boolean().default(true),
       /** Hashing budget: bytes read per second. Default 32 MiB/s. */
@@ -164,10 +170,14 @@ export const agentConfigSchema = z.strictObject({
         .default(32 * 1024 * 1024),
       /** Debounce of file-system events before an incremental check. Default 2000 ms. */
       watchDebounceMs: positiveMs.default(2000),
-      /** Roots captured at bake time. Default /etc, /usr/bin, /usr/sbin, /usr/lib/systemd, /opt. */
+      /** Roots captured at bake time (a glob in the last component is expanded). Default /bin, /sbin, /lib*, /usr, /etc, /boot, /opt, as AIDE's. */
       roots: z
         .array(z.string().startsWith('/'))
-        .default(['/etc', '/usr/bin', '/usr/sbin', '/usr/lib/systemd', '/opt']),
+        .default(['/bin', '/sbin', '/lib*', '/usr', '/etc', '/boot', '/opt']),
+      /** Roots watched for file-system events (an early check); the interval covers every root. Default /etc, /usr/bin, /usr/sbin, /usr/local/bin, /boot, /opt, /root/.ssh. */
+      watchRoots: z
+        .array(z.string().startsWith('/'))
+        .default(['/etc', '/usr/bin', '/usr/sbin', '/usr/local/bin', '/boot', '/opt', '/root/.ssh']),
       /** Roots captured in addition to `roots`. Default none. */
       extraRoots: z.array(z.string().startsWith('/')).default([]),
       /** Globs of expected changes, added to the built-in allowlist (host keys, machine-id, …). Default none. */

@@ -1,23 +1,22 @@
 /**
- * Baseline benchmark: capture and a full check over a tree (default /usr), then an incremental
- * check with nothing changed (stat cache), next to `find TREE -type f -exec sha256sum {} +` as the
- * reference. Each phase runs in its own process under /usr/bin/time, so wall time, CPU seconds and
- * peak RSS are that phase's alone. Prints a Markdown table.
+ * Baseline benchmark: kiln capture, a full check (no stat cache) and an incremental check with
+ * nothing changed, next to `find TREE -type f -exec sha256sum {} +` and AIDE `--init`/`--check`
+ * with the same rule set (sha256 + permissions, owner, group, size, inode, type) on the same
+ * tree, in the same run. Each phase runs in its own process under /usr/bin/time, so wall time,
+ * CPU seconds (user + sys, threads included) and peak RSS are that phase's alone. Prints a
+ * Markdown table.
  *
- *   node bench/baseline.ts [--tree /usr]
+ *   node bench/baseline.ts [--tree /usr] [--jobs 1] [--no-aide]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  captureBaseline,
-  checkBaseline,
-  readBaselineFile,
-  writeBaselineFile,
-} from '../agent/baseline/capture.ts';
-import type { HashStats } from '../agent/baseline/hash.ts';
-import { PersistentHashCache } from '../agent/drift/stat-cache.ts';
+import { openBaseline } from '../agent/baseline/baseline-file.ts';
+import { captureBaseline } from '../agent/baseline/capture.ts';
+import type { HashStats } from '../agent/baseline/scan.ts';
+import { checkWithCache } from '../agent/drift/incremental.ts';
+import { StatCacheFile } from '../agent/drift/stat-cache.ts';
 import { renderTable } from '../lib/table.ts';
 
 const args = process.argv.slice(2);
@@ -26,6 +25,7 @@ const flag = (name: string) => {
   return at >= 0 ? args[at + 1] : undefined;
 };
 const tree = flag('--tree') ?? '/usr';
+const jobs = Number(flag('--jobs') ?? 1);
 const phase = flag('--phase');
 
 if (phase) {
@@ -34,24 +34,23 @@ if (phase) {
   await runAll();
 }
 
-/** One measured phase (a child process); prints `files hashed cached` on stdout. */
+/** One measured phase (a child process); prints `entries hashed cached differences` on stdout. */
 async function runPhase(name: string, dir: string): Promise<void> {
-  const baselineFile = path.join(dir, 'baseline.json');
+  const out = path.join(dir, 'baseline');
   const counters: HashStats = { hashed: 0, cached: 0, bytesRead: 0 };
   if (name === 'capture') {
-    const baseline = await captureBaseline({ roots: [tree], nowMs: Date.now(), counters });
-    await writeBaselineFile(baselineFile, baseline);
-    const files = Object.values(baseline.files).filter((f) => f.type === 'file').length;
-    process.stdout.write(`${files} ${counters.hashed} ${counters.cached} 0\n`);
+    const info = await captureBaseline({ roots: [tree], nowMs: Date.now(), counters, jobs, out });
+    process.stdout.write(`${info.entries} ${counters.hashed} ${counters.cached} 0\n`);
     return;
   }
-  const baseline = await readBaselineFile(baselineFile);
-  const cache = new PersistentHashCache(path.join(dir, 'cache.json'));
-  if (name === 'incremental') await cache.load();
-  const differences = await checkBaseline(baseline, { cache, counters });
-  await cache.save();
-  const files = Object.values(baseline.files).filter((f) => f.type === 'file').length;
-  process.stdout.write(`${files} ${counters.hashed} ${counters.cached} ${differences.length}\n`);
+  const info = await openBaseline(out);
+  const { differences } = await checkWithCache(info, {
+    cacheFile: new StatCacheFile(path.join(dir, 'stat-cache')),
+    nowMs: Date.now(),
+    jobs,
+    counters,
+  });
+  process.stdout.write(`${info.entries} ${counters.hashed} ${counters.cached} ${differences.length}\n`);
 }
 
 interface Measured {
@@ -59,9 +58,10 @@ interface Measured {
   cpuS: number;
   maxRssMiB: number;
   out: string;
+  status: number | null;
 }
 
-/** Runs a command under /usr/bin/time; wall, user+sys CPU and peak RSS of the process tree. */
+/** Runs a command under /usr/bin/time; wall, user+sys CPU and peak RSS (largest process of the tree). */
 function measure(command: string[]): Measured {
   const result = spawnSync('/usr/bin/time', ['-f', 'KILN_TIME %e %U %S %M', ...command], {
     encoding: 'utf8',
@@ -70,31 +70,56 @@ function measure(command: string[]): Measured {
   const line = result.stderr.split('\n').find((l) => l.startsWith('KILN_TIME'));
   if (!line) throw new Error(`no timing from ${command.join(' ')}: ${result.stderr.slice(-500)}`);
   const [, wall, user, sys, rssKiB] = line.split(' ').map(Number);
-  return { wallS: wall!, cpuS: user! + sys!, maxRssMiB: rssKiB! / 1024, out: result.stdout };
+  return { wallS: wall!, cpuS: user! + sys!, maxRssMiB: rssKiB! / 1024, out: result.stdout, status: result.status };
+}
+
+/** AIDE's config: the same attributes kiln records, databases in the bench's directory. */
+function aideConfig(dir: string): string {
+  return [
+    `database_in=file:${dir}/aide.db`,
+    `database_out=file:${dir}/aide.db.new`,
+    'gzip_dbout=no',
+    `report_url=file:${dir}/aide.report`,
+    'Kiln = p+u+g+s+i+sha256+ftype',
+    `${tree} Kiln`,
+    '',
+  ].join('\n');
 }
 
 async function runAll(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kiln-bench-baseline-'));
+  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
   try {
-    const self = [process.execPath, new URL(import.meta.url).pathname, '--tree', tree, '--dir', dir];
+    const self = [process.execPath, new URL(import.meta.url).pathname, '--tree', tree, '--jobs', String(jobs), '--dir', dir];
     const rows: Array<Array<string | number>> = [];
     const row = (label: string, m: Measured, note: string) =>
       rows.push([label, m.wallS.toFixed(1), m.cpuS.toFixed(1), Math.round(m.maxRssMiB), note]);
     const note = (m: Measured) => {
-      const [files, hashed, cached, diffs] = m.out.trim().split(' ');
-      return `${files} files; ${hashed} hashed, ${cached} from cache; ${diffs} differences`;
+      const [entries, hashed, cached, diffs] = m.out.trim().split(' ');
+      return `${entries} entries; ${hashed} hashed, ${cached} from cache; ${diffs} differences`;
     };
     const capture = measure([...self, '--phase', 'capture']);
-    row('kiln capture', capture, note(capture));
+    row(`kiln capture (--jobs ${jobs})`, capture, note(capture));
     const full = measure([...self, '--phase', 'full']);
-    row('kiln check, full (empty stat cache)', full, note(full));
+    row('kiln check, full (no stat cache)', full, note(full));
     const incremental = measure([...self, '--phase', 'incremental']);
     row('kiln check, incremental (nothing changed)', incremental, note(incremental));
     const reference = measure(['sh', '-c', `find ${tree} -type f -exec sha256sum {} + | wc -l`]);
     row(`find ${tree} -type f -exec sha256sum {} +`, reference, `${reference.out.trim()} files`);
+    if (!args.includes('--no-aide')) {
+      const conf = path.join(dir, 'aide.conf');
+      writeFileSync(conf, aideConfig(dir));
+      const version = execFileSync('aide', ['--version'], { encoding: 'utf8' }).split('\n')[0];
+      const init = measure(['aide', `--config=${conf}`, '--init']);
+      const entries = /Number of entries:\s+(\d+)/.exec(init.out)?.[1] ?? '?';
+      row(`${version} --init (num_workers 1, its default)`, init, `${entries} entries; exit ${init.status}`);
+      copyFileSync(path.join(dir, 'aide.db.new'), path.join(dir, 'aide.db'));
+      const check = measure(['aide', `--config=${conf}`, '--check']);
+      row(`${version} --check (re-hashes everything)`, check, `exit ${check.status} (0: no changes)`);
+    }
     const bytes = execFileSync('du', ['-sb', tree], { encoding: 'utf8' }).split('\t')[0];
     process.stdout.write(
-      `tree ${tree}: ${(Number(bytes) / 2 ** 30).toFixed(2)} GiB, node ${process.version}, ${new Date().toISOString()}\n\n`,
+      `tree ${tree}: ${(Number(bytes) / 2 ** 30).toFixed(2)} GiB, node ${process.version}, ${new Date().toISOString()}, load average before ${load}\n\n`,
     );
     process.stdout.write(`${renderTable(['phase', 'wall s', 'CPU s', 'peak RSS MiB', 'what'], rows)}\n`);
   } finally {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { realPathOf } from './files.ts';
+import { realPathOf } from './walk.ts';
 import type { AuthorizedKeysEntry, GroupEntry, UserEntry } from './types.ts';
 
 /** Parses passwd lines `name:x:uid:gid:gecos:home:shell`. */

@@ -1,7 +1,8 @@
 /**
  * The allowlist: changes expected on a fresh instance, never reported as drift. Entries are globs
- * (picomatch, dotfiles included) matched against a path for files and authorized_keys, and against
- * `<category>:<name>` for the rest (`user:admin`, `package:linux-image-*`, `unit:*.timer`).
+ * (picomatch, dotfiles included) matched against a path for files, package files and authorized_keys,
+ * and against `<category>:<name>` for the rest (`user:admin`, `package:linux-image-*`, `unit:*.timer`,
+ * `module:vboxdrv`, `socket:udp/0.0.0.0:68`).
  * The allowlist is written into the baseline so a reader sees what is not watched.
  */
 import picomatch from 'picomatch';
@@ -35,7 +36,9 @@ export const defaultAllowlist: readonly string[] = [
 
 /** The subject an allowlist glob is matched against. */
 export function allowlistSubject(category: DriftCategory, name: string): string {
-  return category === 'file' || category === 'authorized_keys' ? name : `${category}:${name}`;
+  return category === 'file' || category === 'authorized_keys' || category === 'package_file'
+    ? name
+    : `${category}:${name}`;
 }
 
 /** A compiled allowlist. */

@@ -1,131 +1,154 @@
 /**
- * Capture (at bake time, inside the image) and check (on the running instance): both scan the
- * same roots with the same allowlist, so a check compares like with like.
+ * Capture (at bake time, inside the image) and check (on the running instance): both walk the
+ * same roots with the same allowlist, so a check compares like with like. The file part is
+ * streamed end to end (walk → hash pool → baseline file, or → merge with the baseline's
+ * entries); the rest (packages, units, accounts, modules, sockets, package files) is small.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { KilnError } from '../../lib/errors.ts';
 import { readAccounts } from './accounts.ts';
 import { type Allowlist, compileAllowlist, defaultAllowlist } from './allowlist.ts';
-import { compareState } from './compare.ts';
-import { digestOf } from './digest.ts';
-import { scanFiles } from './files.ts';
-import type { HashCache, HashStats, ReadBudget } from './hash.ts';
+import { BaselineWriter, baselineEntries } from './baseline-file.ts';
+import { compareState, subjectName } from './compare.ts';
+import { HashPool } from './hash-pool.ts';
+import { mergeCompare, withoutAllowlisted } from './merge.ts';
+import { compareModules, imageModules, readLoadedModules } from './modules.ts';
+import { packageFileDifferences, verifyPackageFiles } from './package-verify.ts';
 import { readInstalledPackages } from './packages.ts';
-import { type Baseline, baselineFormat, type Difference, type SystemState } from './types.ts';
+import { type HashStats, hashEntries, type ReadBudget, type StatCacheReader, type StatCacheWriter } from './scan.ts';
+import { compareSockets, readListeningSockets, type SocketSet } from './sockets.ts';
+import { type BaselineHeader, type BaselineInfo, baselineFormat, type Difference, type SystemState } from './types.ts';
 import { readEnabledUnits } from './units.ts';
+import { walkTree } from './walk.ts';
 
-/** What to scan and how. */
+/** Where the system is and how hard to work. */
 export interface ScanSpec {
   /** Directory prefix of the system. Default `/`. */
   root?: string;
-  roots: readonly string[];
-  allowlist: Allowlist;
   /** dpkg database directory (real path). Default `<root>/var/lib/dpkg`. */
   dpkgAdminDir?: string;
-  cache?: HashCache;
+  /** Hashing threads. Default: the cores there are, at most 4. */
+  jobs?: number;
   budget?: ReadBudget;
   counters?: HashStats;
 }
 
-/** Scans files, packages, units, users, groups and authorized_keys. */
-export async function scanSystem(spec: ScanSpec): Promise<SystemState> {
-  const root = spec.root ?? '/';
-  const files = await scanFiles({ ...spec, root });
+/** Reads packages, units, users, groups and authorized_keys. */
+export async function scanState(root: string, dpkgAdminDir?: string): Promise<SystemState> {
   const [packages, units, accounts] = await Promise.all([
-    readInstalledPackages({ root, ...(spec.dpkgAdminDir ? { dpkgAdminDir: spec.dpkgAdminDir } : {}) }),
+    readInstalledPackages({ root, ...(dpkgAdminDir ? { dpkgAdminDir } : {}) }),
     readEnabledUnits(root),
     readAccounts(root),
   ]);
-  return { files, packages, units, ...accounts };
+  return { packages, units, ...accounts };
 }
 
 /** Capture settings. */
-export interface CaptureOptions {
-  root?: string;
+export interface CaptureOptions extends ScanSpec {
   roots: readonly string[];
   /** Globs added to the built-in allowlist. */
   allowlist?: readonly string[];
-  dpkgAdminDir?: string;
   nowMs: number;
-  counters?: HashStats;
+  /** The baseline file to write (`.gz`: gzip'ed). */
+  out: string;
 }
 
-/** Captures a baseline with its digest. */
-export async function captureBaseline(options: CaptureOptions): Promise<Baseline> {
+const adminDirOf = (root: string, given?: string) => given ?? path.join(root, 'var/lib/dpkg');
+
+/** Captures a baseline into `out`; returns what openBaseline would. */
+export async function captureBaseline(options: CaptureOptions): Promise<BaselineInfo> {
+  const root = options.root ?? '/';
   const roots = [...new Set(options.roots)].sort();
   const allowlist = compileAllowlist([...defaultAllowlist, ...(options.allowlist ?? [])]);
-  const state = await scanSystem({ ...options, roots, allowlist });
-  const body = {
-    format: baselineFormat as typeof baselineFormat,
+  const [state, modules] = await Promise.all([scanState(root, options.dpkgAdminDir), imageModules(root)]);
+  const header: BaselineHeader = {
+    format: baselineFormat,
     roots,
     allowlist: [...allowlist.globs],
     ...state,
+    modules,
   };
-  return { ...body, capturedAt: new Date(options.nowMs).toISOString(), digest: baselineDigest(body) };
+  const pool = new HashPool(options.jobs);
+  const writer = await BaselineWriter.create(options.out, header);
+  try {
+    const walked = walkTree({ root, roots, allowlist });
+    for await (const e of hashEntries(walked, { pool, ...helpers(options) })) await writer.add(e);
+    const capturedAt = new Date(options.nowMs).toISOString();
+    const { digest, entries } = await writer.finish(capturedAt);
+    return { file: options.out, header, digest, capturedAt, entries };
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  } finally {
+    await pool.close();
+  }
 }
 
-/** The digest of a baseline: everything but `digest` and `capturedAt`. */
-export function baselineDigest(
-  baseline: Omit<Baseline, 'digest' | 'capturedAt'> & Partial<Baseline>,
-): string {
-  const { digest: _digest, capturedAt: _at, ...body } = baseline;
-  return digestOf(body);
+function helpers(o: ScanSpec & { cache?: StatCacheReader; nextCache?: StatCacheWriter }) {
+  return {
+    ...(o.budget ? { budget: o.budget } : {}),
+    ...(o.counters ? { counters: o.counters } : {}),
+    ...(o.cache ? { cache: o.cache } : {}),
+    ...(o.nextCache ? { nextCache: o.nextCache } : {}),
+  };
 }
 
 /** Check settings: where the system is, and the helpers of an incremental check. */
-export type CheckOptions = Omit<ScanSpec, 'roots' | 'allowlist'> & { extraAllowlist?: readonly string[] };
+export interface CheckOptions extends ScanSpec {
+  extraAllowlist?: readonly string[];
+  /** The stat cache of the previous check (absent: a full check, every file hashed). */
+  cache?: StatCacheReader;
+  /** Receives the stat cache for the next check. */
+  nextCache?: StatCacheWriter;
+  /** Where `modules` and `net/*` are read. Default `/proc`. */
+  procDir?: string;
+  /** The listening sockets seen at first boot; without it sockets are read but not compared. */
+  socketsAtFirstBoot?: SocketSet;
+}
+
+/** What a check found. */
+export interface CheckResult {
+  /** Files first (walk order), then packages, units, accounts, modules, sockets, package files. */
+  differences: Difference[];
+  /** The sockets listening now (the first boot's reference when there is none yet). */
+  sockets: SocketSet;
+}
 
 /** Compares the running system with the baseline. */
-export async function checkBaseline(baseline: Baseline, options: CheckOptions = {}): Promise<Difference[]> {
-  const allowlist = compileAllowlist([...baseline.allowlist, ...(options.extraAllowlist ?? [])]);
-  const current = await scanSystem({ ...options, roots: baseline.roots, allowlist });
-  return compareState(baseline, current, allowlist);
-}
-
-/** Writes the baseline atomically (temp file, then rename), sorted keys for a readable diff. */
-export async function writeBaselineFile(file: string, baseline: Baseline): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(sortKeys(baseline), null, 1)}\n`, { mode: 0o644 });
-  await rename(tmp, file);
-}
-
-/** Reads a baseline and verifies its digest; a mismatch means it was edited or damaged. */
-export async function readBaselineFile(file: string): Promise<Baseline> {
-  let raw: Baseline;
+export async function checkBaseline(info: BaselineInfo, options: CheckOptions = {}): Promise<CheckResult> {
+  const root = options.root ?? '/';
+  const { header } = info;
+  const allowlist: Allowlist = compileAllowlist([...header.allowlist, ...(options.extraAllowlist ?? [])]);
+  const pool = new HashPool(options.jobs);
   try {
-    raw = JSON.parse(await readFile(file, 'utf8')) as Baseline;
-  } catch (error) {
-    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new KilnError(
-      'KILN_ERR_BASELINE',
-      `cannot read the baseline ${file} (${why}); capture one with: kiln-agent baseline capture --out ${file}`,
-      { cause: error },
-    );
+    const walked = walkTree({ root, roots: header.roots, allowlist });
+    const live = hashEntries(walked, { pool, ...helpers(options) });
+    const files: Difference[] = [];
+    const changed = new Set<string>();
+    for await (const d of mergeCompare(withoutAllowlisted(baselineEntries(info), allowlist), live)) {
+      files.push(d);
+      if (d.change === 'added' || d.attribute === 'sha256' || d.attribute === 'type') changed.add(d.path);
+    }
+    const procDir = options.procDir ?? '/proc';
+    const [state, loaded, sockets, mismatches] = await Promise.all([
+      scanState(root, options.dpkgAdminDir),
+      readLoadedModules(procDir),
+      readListeningSockets(procDir),
+      verifyPackageFiles({
+        root,
+        adminDir: adminDirOf(root, options.dpkgAdminDir),
+        changed,
+        pool,
+        ...(options.budget ? { budget: options.budget } : {}),
+      }),
+    ]);
+    const others = [
+      ...compareState(header, state, allowlist),
+      ...(info.legacy ? [] : compareModules(header.modules, loaded)),
+      ...(options.socketsAtFirstBoot ? compareSockets(options.socketsAtFirstBoot, sockets) : []),
+      ...packageFileDifferences(mismatches),
+    ].filter((d) => !allowlist.allows(d.category, subjectName(d)));
+    return { differences: [...files, ...others], sockets };
+  } finally {
+    await pool.close();
   }
-  if (raw.format !== baselineFormat) {
-    throw new KilnError(
-      'KILN_ERR_BASELINE',
-      `${file} is not a kiln baseline (format ${JSON.stringify(raw.format)}, expected ${baselineFormat}); capture it again with this kiln version`,
-    );
-  }
-  const digest = baselineDigest(raw);
-  if (digest !== raw.digest) {
-    throw new KilnError(
-      'KILN_ERR_BASELINE',
-      `the baseline ${file} does not match its digest (recorded ${raw.digest}, computed ${digest}): it was changed after capture; rebake the image`,
-    );
-  }
-  return raw;
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.keys(value)
-      .sort()
-      .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-  );
 }

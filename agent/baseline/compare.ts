@@ -1,11 +1,10 @@
 /**
- * Compares a baseline with the running system's state: every difference, one per attribute,
- * with before and after. Pure, so each kind of drift has a table-driven test.
+ * Compares the small sections of a baseline (packages, units, users, groups, authorized_keys)
+ * with the running system's: every difference, one per attribute, with before and after. Pure,
+ * so each kind of drift has a table-driven test. Files are compared by the merge walk (merge.ts).
  */
 import type { Allowlist } from './allowlist.ts';
-import type { Difference, DriftCategory, FileEntry, SystemState } from './types.ts';
-
-const fileAttributes = ['mode', 'owner', 'group', 'size', 'sha256', 'target'] as const;
+import type { Difference, DriftCategory, SystemState } from './types.ts';
 
 /** All differences, sorted by category, path and attribute; allowlisted ones left out. */
 export function compareState(
@@ -14,7 +13,6 @@ export function compareState(
   allowlist: Allowlist,
 ): Difference[] {
   const out: Difference[] = [
-    ...compareRecords('file', baseline.files, current.files, describeFile, compareFile),
     ...compareRecords(
       'package',
       baseline.packages,
@@ -62,23 +60,8 @@ export function compareState(
 }
 
 /** The name the allowlist sees: packages by name only (`package:openssl`), the rest by path. */
-function subjectName(d: Difference): string {
+export function subjectName(d: Difference): string {
   return d.category === 'package' ? d.path.replace(/:[^:]*$/, '') : d.path;
-}
-
-/** A short description of an entry, for added/removed. */
-export function describeFile(entry: FileEntry): string {
-  if (entry.type === 'symlink') return `symlink -> ${entry.target}`;
-  if (entry.type === 'file')
-    return `file ${entry.mode} ${entry.owner}:${entry.group} ${entry.size} bytes sha256:${entry.sha256}`;
-  return `${entry.type} ${entry.mode} ${entry.owner}:${entry.group}`;
-}
-
-function compareFile(a: FileEntry, b: FileEntry): Array<Omit<Difference, 'change' | 'category' | 'path'>> {
-  // A different type makes the other attributes meaningless: report the type alone.
-  if (a.type !== b.type) return [{ attribute: 'type', before: describeFile(a), after: describeFile(b) }];
-  const pick = (e: FileEntry) => Object.fromEntries(fileAttributes.map((k) => [k, e[k]]));
-  return attributeChanges(pick(a), pick(b));
 }
 
 /** One change per attribute whose value differs (absent values read as ''). */

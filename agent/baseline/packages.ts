@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { access, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { realPathOf } from './files.ts';
+import { realPathOf } from './walk.ts';
 import type { PackageEntry } from './types.ts';
 
 const run = promisify(execFile);

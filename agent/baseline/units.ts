@@ -4,7 +4,7 @@
  * Read from the file system, so it works under a directory prefix and without a running systemd.
  */
 import { readdir, readlink } from 'node:fs/promises';
-import { realPathOf } from './files.ts';
+import { realPathOf } from './walk.ts';
 
 /** The directory `systemctl enable` writes to. */
 const unitDir = '/etc/systemd/system';

@@ -2,6 +2,7 @@
  * Drift events: one per difference, with a deterministic id from (instance, baseline digest,
  * difference), so the same difference is one document however often it is sent.
  */
+import { driftSeverity } from '../../lib/drift-severity.ts';
 import { deriveEventId, type WireEvent } from '../../lib/wire.ts';
 import type { Difference } from '../baseline/types.ts';
 import type { AgentIdentity } from '../pipeline/source.ts';
@@ -15,6 +16,19 @@ const ecsType: Record<Difference['change'], string> = {
   added: 'creation',
   removed: 'deletion',
   changed: 'change',
+};
+
+/** ECS `event.category` of each drift category. */
+const ecsCategory: Record<Difference['category'], string[]> = {
+  file: ['file'],
+  authorized_keys: ['file'],
+  package_file: ['file', 'package'],
+  package: ['package'],
+  unit: ['configuration'],
+  user: ['iam'],
+  group: ['iam'],
+  module: ['driver'],
+  socket: ['network'],
 };
 
 /** The drift event of one difference. */
@@ -31,7 +45,7 @@ export function buildDriftEvent(
     event: {
       id: deriveEventId(identity.instanceId, `drift:${baselineDigest}`, differenceKey(d)),
       kind: 'event',
-      category: d.category === 'file' || d.category === 'authorized_keys' ? ['file'] : ['configuration'],
+      category: ecsCategory[d.category],
       type: [ecsType[d.change]],
       action: 'drift-detected',
       dataset: 'kiln.drift',
@@ -43,6 +57,7 @@ export function buildDriftEvent(
       drift: {
         change: d.change,
         category: d.category,
+        severity: driftSeverity(d),
         path: d.path,
         ...(d.attribute !== undefined ? { attribute: d.attribute } : {}),
         ...(d.before !== undefined ? { before: d.before } : {}),
@@ -51,7 +66,8 @@ export function buildDriftEvent(
       },
     },
   };
-  if (d.category === 'file' || d.category === 'authorized_keys') event.file = { path: d.path };
+  if (d.category === 'file' || d.category === 'authorized_keys' || d.category === 'package_file')
+    event.file = { path: d.path };
   if (d.category === 'package') {
     const [name = d.path, arch] = d.path.split(':');
     const version = d.change === 'removed' ? d.before : d.after;

@@ -1,29 +1,34 @@
 /**
  * The drift source: checks the instance against the baseline baked into its image at start,
- * then every `drift.intervalMs` and shortly after file-system events on the watched roots
- * (chokidar). Incremental (stat cache in the state directory), paced (read budget), and each
- * new difference is sent once: it is remembered as sent when the collector confirmed it durable.
+ * then every `drift.intervalMs` and shortly after file-system events on `drift.watchRoots`
+ * (chokidar). Incremental (streamed stat cache in the state directory, a full check every
+ * `drift.fullCheckIntervalMs`), paced (read budget, `drift.jobs` hashing threads), and each new
+ * difference is sent once: it is remembered as sent when the collector confirmed it durable.
  */
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import { describeError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import { compileAllowlist } from '../baseline/allowlist.ts';
-import { checkBaseline, readBaselineFile } from '../baseline/capture.ts';
-import { realPathOf } from '../baseline/files.ts';
-import type { HashStats } from '../baseline/hash.ts';
-import type { Baseline } from '../baseline/types.ts';
+import { openBaseline } from '../baseline/baseline-file.ts';
+import type { HashStats } from '../baseline/scan.ts';
+import type { BaselineInfo } from '../baseline/types.ts';
+import { realPathOf } from '../baseline/walk.ts';
 import type { AgentConfig } from '../config.ts';
 import type { AgentIdentity, EventSink, Source } from '../pipeline/source.ts';
 import { buildDriftEvent, differenceKey } from './event.ts';
+import { FirstBootSockets, uptimeMs } from './first-boot.ts';
+import { checkWithCache } from './incremental.ts';
 import { ReportedDifferences } from './reported.ts';
-import { PersistentHashCache } from './stat-cache.ts';
+import { StatCacheFile } from './stat-cache.ts';
 import { createReadThrottle } from './throttle.ts';
 
 /** Options for tests and for checking a system under a directory prefix. */
 export interface DriftSourceOptions {
   /** Directory prefix of the checked system. Default `/`. */
   root?: string;
+  /** Where `modules`, `net/*` and `uptime` are read. Default `/proc`. */
+  procDir?: string;
   now?: () => number;
   /** Told when a check finished (with its counters) and when watching started; for metrics and tests. */
   observe?: (what: 'checked' | 'watching', detail?: DriftCheckReport) => void;
@@ -36,6 +41,8 @@ export interface DriftCheckReport {
   sent: number;
   hashed: number;
   cached: number;
+  /** True when every file was hashed (no cache, or the full-check period elapsed). */
+  full: boolean;
   durationMs: number;
 }
 
@@ -52,11 +59,13 @@ export function createDriftSource(
   const root = options.root ?? '/';
   const now = options.now ?? Date.now;
   const settings = config.drift;
-  const cache = new PersistentHashCache(path.join(config.stateDir, 'drift-stat-cache.json'));
+  const procDir = options.procDir ?? '/proc';
+  const cacheFile = new StatCacheFile(path.join(config.stateDir, 'drift-stat-cache'));
+  const firstBoot = new FirstBootSockets(path.join(config.stateDir, 'drift-first-boot.json'));
   const reported = new ReportedDifferences(path.join(config.stateDir, 'drift-reported.json'));
   const throttle = createReadThrottle({ bytesPerSecond: settings.maxReadBytesPerSecond });
   const inFlight = new Set<string>();
-  let baseline: Baseline | undefined;
+  let baseline: BaselineInfo | undefined;
   let sink: EventSink | undefined;
   let interval: NodeJS.Timeout | undefined;
   let debounce: NodeJS.Timeout | undefined;
@@ -76,15 +85,22 @@ export function createDriftSource(
     if (!baseline || !sink) return;
     const counters: HashStats = { hashed: 0, cached: 0, bytesRead: 0 };
     const started = now();
-    const differences = await checkBaseline(baseline, {
+    const reference = await firstBoot.load(baseline.digest);
+    const { differences, sockets, full } = await checkWithCache(baseline, {
       root,
+      procDir,
       extraAllowlist: settings.allowlist,
       dpkgAdminDir: realPathOf(root, settings.dpkgAdminDir),
-      cache,
+      jobs: settings.jobs,
+      cacheFile,
+      nowMs: now(),
+      fullCheckIntervalMs: settings.fullCheckIntervalMs,
       budget,
       counters,
+      ...(reference ? { socketsAtFirstBoot: reference } : {}),
     });
-    await cache.save();
+    if (!reference && ((await uptimeMs(procDir)) ?? 0) >= settings.socketSettleMs)
+      await firstBoot.save(baseline.digest, sockets);
     let sent = 0;
     for (const d of differences) {
       const key = differenceKey(d);
@@ -102,6 +118,7 @@ export function createDriftSource(
       sent,
       hashed: counters.hashed,
       cached: counters.cached,
+      full,
       durationMs: now() - started,
     };
     log.debug('drift check done', { ...report });
@@ -138,10 +155,12 @@ export function createDriftSource(
     debounce.unref();
   };
 
-  const startWatching = (loaded: Baseline) => {
-    const allowlist = compileAllowlist([...loaded.allowlist, ...settings.allowlist]);
+  const startWatching = (loaded: BaselineInfo) => {
+    const allowlist = compileAllowlist([...loaded.header.allowlist, ...settings.allowlist]);
     const logicalOf = (real: string) => (root === '/' ? real : real.slice(path.resolve(root).length) || '/');
-    const targets = loaded.roots.map((r) => realPathOf(root, r));
+    // Watching the whole of /usr would hold one watch and one record per directory and file:
+    // only the roots where tampering is quick to matter are watched; the interval covers the rest.
+    const targets = settings.watchRoots.map((r) => realPathOf(root, r));
     targets.push(path.join(realPathOf(root, settings.dpkgAdminDir), 'status'));
     watcher = watch(targets, {
       ignoreInitial: true,
@@ -161,14 +180,14 @@ export function createDriftSource(
       sink = eventSink;
       const file = realPathOf(root, settings.baselinePath);
       try {
-        baseline = await readBaselineFile(file);
+        baseline = await openBaseline(file);
       } catch (error) {
         log.warn('drift detection is off: no usable baseline (image not baked by kiln?)', {
           error: describeError(error),
         });
         return;
       }
-      await Promise.all([cache.load(), reported.load(baseline.digest)]);
+      await reported.load(baseline.digest);
       scan('start');
       interval = setInterval(() => scan('interval'), settings.intervalMs);
       interval.unref();

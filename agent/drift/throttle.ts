@@ -2,7 +2,7 @@
  * A token bucket over bytes read: keeps hashing under `drift.maxReadBytesPerSecond`, so a drift
  * scan never competes with the workload for disk or CPU (hashing costs CPU per byte read).
  */
-import type { ReadBudget } from '../baseline/hash.ts';
+import type { ReadBudget } from '../baseline/scan.ts';
 
 /** Options of the bucket. */
 export interface ThrottleOptions {

@@ -1,49 +1,20 @@
 /**
- * `kiln-agent baseline capture|check`: capture the image's baseline at bake time (inside the
- * image, or on a directory prefix with --root), and check a system against it.
+ * `kiln-agent baseline capture|check|show`: capture the image's baseline at bake time (inside the
+ * image, or on a directory prefix with --root), check a system against it, print its entries.
+ * The work is in agent/baseline/commands.ts, loaded when a command runs.
  */
-import path from 'node:path';
 import type { Command } from 'commander';
-import {
-  captureBaseline,
-  checkBaseline,
-  readBaselineFile,
-  writeBaselineFile,
-} from '../../agent/baseline/capture.ts';
-import type { HashStats } from '../../agent/baseline/hash.ts';
-import type { Difference } from '../../agent/baseline/types.ts';
-import { type AgentConfig, agentConfigSchema, loadAgentConfig } from '../../agent/config.ts';
-import { PersistentHashCache } from '../../agent/drift/stat-cache.ts';
-import { action, example, exitCodes, printJson } from '../cli-support.ts';
+import { action, example, exitCodes, intFlag } from '../cli-support.ts';
 
-type DriftSettings = AgentConfig['drift'];
-
-/** The drift settings of a config file, or the defaults. */
-function driftSettings(configFile: string | undefined): DriftSettings {
-  return configFile ? loadAgentConfig(configFile).drift : agentConfigSchema.shape.drift.parse(undefined);
-}
-
-/** The logical path (inside the system under `root`) of a real path, when it lies under it. */
-export function logicalPathOf(root: string, realPath: string): string | undefined {
-  const abs = path.resolve(realPath);
-  if (root === '/') return abs;
-  const base = path.resolve(root);
-  return abs.startsWith(`${base}/`) ? abs.slice(base.length) : undefined;
-}
-
-/** One line per difference: `changed file /etc/x mode: 0644 -> 0600`. */
-export function formatDifference(d: Difference): string {
-  const head = `${d.change} ${d.category} ${d.path}`;
-  if (d.change === 'changed') return `${head} ${d.attribute}: ${d.before} -> ${d.after}`;
-  return `${head} (${d.change === 'added' ? d.after : d.before})`;
-}
+const jobsFlag = (v: string) => intFlag('--jobs', v);
 
 /** Registers the agent-baseline commands on `program`. */
 export function registerAgentBaseline(program: Command): void {
   const baseline = example(
-    program.command('baseline').description("capture or check this system's drift baseline"),
+    program.command('baseline').description("capture, check or show this system's drift baseline"),
     'kiln-agent baseline capture --out /etc/kiln/baseline.json   # at bake time, inside the image',
     'kiln-agent baseline check --json                          # on the running instance',
+    'kiln-agent baseline show /usr/bin/ssh                     # what the image had there',
   );
 
   example(
@@ -52,34 +23,16 @@ export function registerAgentBaseline(program: Command): void {
       .description('capture the baseline (at bake time, inside the image) and print its digest')
       .option(
         '--out <file>',
-        'where to write it (default: drift.baselinePath, /etc/kiln/baseline.json, under --root)',
+        'where to write it (default: drift.baselinePath, /etc/kiln/baseline.json, under --root; .gz: gzip)',
       )
       .option('--root <dir>', 'capture the system under this directory instead of /', '/')
       .option('--config <file>', 'agent config whose drift.roots, extraRoots and allowlist apply')
       .option('--admindir <dir>', 'dpkg database directory (default <root>/var/lib/dpkg)')
+      .option('--jobs <n>', 'hashing threads (default: the cores there are, at most 4)', jobsFlag)
       .action(
-        action(async (flags: { out?: string; root: string; config?: string; admindir?: string }) => {
-          const drift = driftSettings(flags.config);
-          const root = path.resolve(flags.root);
-          const out = flags.out ? path.resolve(flags.out) : path.join(root, drift.baselinePath);
-          const outLogical = logicalPathOf(root, out);
-          const counters: HashStats = { hashed: 0, cached: 0, bytesRead: 0 };
-          const captured = await captureBaseline({
-            root,
-            roots: [...drift.roots, ...drift.extraRoots],
-            allowlist: [...drift.allowlist, ...(outLogical ? [outLogical] : [])],
-            ...(flags.admindir ? { dpkgAdminDir: path.resolve(flags.admindir) } : {}),
-            nowMs: Date.now(),
-            counters,
-          });
-          await writeBaselineFile(out, captured);
-          process.stderr.write(
-            `baseline written to ${out}: ${Object.keys(captured.files).length} entries (${counters.hashed} files hashed), ` +
-              `${Object.keys(captured.packages).length} packages, ${Object.keys(captured.units).length} enabled units, ` +
-              `${Object.keys(captured.users).length} users, ${Object.keys(captured.authorizedKeys).length} authorized_keys files\n`,
-          );
-          process.stdout.write(`${captured.digest}\n`);
-          return exitCodes.ok;
+        action(async (flags: { out?: string; root: string; config?: string; admindir?: string; jobs?: number }) => {
+          const { runCapture } = await import('../../agent/baseline/commands.ts');
+          return runCapture(flags);
         }),
       ),
     'kiln-agent baseline capture --out /etc/kiln/baseline.json',
@@ -98,51 +51,36 @@ export function registerAgentBaseline(program: Command): void {
       .option('--config <file>', 'agent config whose drift.allowlist is added to the baseline allowlist')
       .option('--admindir <dir>', 'dpkg database directory (default <root>/var/lib/dpkg)')
       .option('--cache <file>', 'stat cache: re-hash only files whose size, mtime, ctime or inode changed')
+      .option('--full', 'hash every file even with a fresh --cache (and renew the cache)')
+      .option('--jobs <n>', 'hashing threads (default: the cores there are, at most 4)', jobsFlag)
+      .option('--proc <dir>', 'where modules and net/tcp* are read (default /proc)')
       .option('--json', 'print the result as JSON')
       .action(
-        action(
-          async (flags: {
-            baseline?: string;
-            root: string;
-            config?: string;
-            admindir?: string;
-            cache?: string;
-            json?: boolean;
-          }) => {
-            const drift = driftSettings(flags.config);
-            const root = path.resolve(flags.root);
-            const file = flags.baseline ? path.resolve(flags.baseline) : path.join(root, drift.baselinePath);
-            const loaded = await readBaselineFile(file);
-            const cache = flags.cache ? new PersistentHashCache(path.resolve(flags.cache)) : undefined;
-            await cache?.load();
-            const differences = await checkBaseline(loaded, {
-              root,
-              extraAllowlist: drift.allowlist,
-              ...(flags.admindir ? { dpkgAdminDir: path.resolve(flags.admindir) } : {}),
-              ...(cache ? { cache } : {}),
-            });
-            await cache?.save();
-            const drifted = differences.length > 0;
-            if (flags.json) {
-              printJson({
-                baseline: file,
-                digest: loaded.digest,
-                status: drifted ? 'drifted' : 'clean',
-                differences,
-              });
-            } else {
-              for (const d of differences) process.stdout.write(`${formatDifference(d)}\n`);
-              process.stdout.write(
-                drifted
-                  ? `drifted: ${differences.length} difference(s) from baseline ${loaded.digest}\n`
-                  : `clean: matches baseline ${loaded.digest}\n`,
-              );
-            }
-            return drifted ? exitCodes.drifted : exitCodes.ok;
-          },
-        ),
+        action(async (flags: Parameters<typeof import('../../agent/baseline/commands.ts').runCheck>[0]) => {
+          const { runCheck } = await import('../../agent/baseline/commands.ts');
+          return (await runCheck(flags)) === 3 ? exitCodes.drifted : exitCodes.ok;
+        }),
       ),
     'kiln-agent baseline check',
     'kiln-agent baseline check --root /mnt/image --json',
+  );
+
+  example(
+    baseline
+      .command('show')
+      .description('print the baseline: digest, roots, allowlist, and the entries at or under PATH… (all without)')
+      .argument('[path...]', 'logical paths (an entry and everything under it)')
+      .option('--baseline <file>', 'the baseline (default: drift.baselinePath under --root)')
+      .option('--root <dir>', 'the system the baseline lies in', '/')
+      .option('--config <file>', 'agent config whose drift.baselinePath applies')
+      .option('--json', 'print JSON: the header and an array of entries')
+      .action(
+        action(async (paths: string[], flags: { baseline?: string; root: string; config?: string; json?: boolean }) => {
+          const { runShow } = await import('../../agent/baseline/commands.ts');
+          return (await runShow(paths, flags)) === 0 ? exitCodes.ok : exitCodes.failure;
+        }),
+      ),
+    'kiln-agent baseline show /usr/bin/sudo /etc/ssh',
+    'kiln-agent baseline show --json /boot',
   );
 }

@@ -1,0 +1,180 @@
+/**
+ * The baseline file, format `kiln-baseline/2`: a header line (canonical JSON of the small
+ * sections), one line per file-system entry in walk order (entry-line.ts), and a trailer line
+ * `#end {"entries":N,"digest":"sha256:…","capturedAt":"…"}`. The digest covers every byte before
+ * the trailer, so the same content always has the same digest. Written and read as a stream:
+ * memory does not grow with the tree. A `.gz` file name writes it gzip'ed; reading detects gzip.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { KilnError } from '../../lib/errors.ts';
+import { kilnVersion } from '../../lib/version.ts';
+import { canonicalJson } from './digest.ts';
+import { decodeEntry, encodeEntry } from './entry-line.ts';
+import { convertLegacyBaseline } from './legacy.ts';
+import { LineWriter, readLines } from './line-stream.ts';
+import {
+  type BaselineHeader,
+  type BaselineInfo,
+  baselineFormat,
+  type FileEntry,
+  legacyBaselineFormat,
+} from './types.ts';
+
+const trailerPrefix = '#end ';
+
+/** Writes a baseline: the header now, entries as they come (in walk order), the trailer at the end. */
+export class BaselineWriter {
+  readonly file: string;
+  readonly #tmp: string;
+  readonly #out: LineWriter;
+  readonly #hash = createHash('sha256');
+  #entries = 0;
+
+  private constructor(file: string, tmp: string, out: LineWriter) {
+    this.file = file;
+    this.#tmp = tmp;
+    this.#out = out;
+  }
+
+  /** Starts writing `file` (atomically: a temp file renamed by finish()). */
+  static async create(file: string, header: BaselineHeader): Promise<BaselineWriter> {
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.tmp-${process.pid}`;
+    const writer = new BaselineWriter(file, tmp, new LineWriter(tmp, { gzip: file.endsWith('.gz') }));
+    await writer.#line(canonicalJson(header));
+    return writer;
+  }
+
+  async #line(text: string): Promise<void> {
+    this.#hash.update(`${text}\n`);
+    await this.#out.write(text);
+  }
+
+  /** Appends one entry. */
+  async add(entry: FileEntry): Promise<void> {
+    this.#entries++;
+    await this.#line(encodeEntry(entry));
+  }
+
+  /** Writes the trailer, closes and renames; returns the digest and the entry count. */
+  async finish(capturedAt: string): Promise<{ digest: string; entries: number }> {
+    const digest = `sha256:${this.#hash.digest('hex')}`;
+    await this.#out.write(`${trailerPrefix}${JSON.stringify({ entries: this.#entries, digest, capturedAt })}`);
+    await this.#out.close();
+    await rename(this.#tmp, this.file);
+    return { digest, entries: this.#entries };
+  }
+
+  /** Removes the temp file after a failure. */
+  async abort(): Promise<void> {
+    this.#out.destroy();
+    await rm(this.#tmp, { force: true });
+  }
+}
+
+/** Entries of format-1 baselines, converted on read (those files were small and JSON anyway). */
+const legacyEntries = new WeakMap<BaselineInfo, FileEntry[]>();
+
+function baselineError(file: string, what: string, cause?: unknown): KilnError {
+  return new KilnError('KILN_ERR_BASELINE', `${file}: ${what}`, cause ? { cause } : undefined);
+}
+
+/** Reads a baseline's header and trailer and verifies its digest (one streamed pass). */
+export async function openBaseline(file: string): Promise<BaselineInfo> {
+  let lines: AsyncGenerator<string>;
+  let first: IteratorResult<string>;
+  try {
+    lines = readLines(file);
+    first = await lines.next();
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new KilnError(
+      'KILN_ERR_BASELINE',
+      `cannot read the baseline ${file} (${why}); capture one with: kiln-agent baseline capture --out ${file}`,
+      { cause: error },
+    );
+  }
+  const head = first.done ? '' : first.value;
+  let header: BaselineHeader | undefined;
+  try {
+    header = head.startsWith('{"') ? (JSON.parse(head) as BaselineHeader) : undefined;
+  } catch {
+    header = undefined;
+  }
+  if (header?.format !== baselineFormat) {
+    await lines.return(undefined);
+    return openOtherFormat(file, header?.format);
+  }
+  const hash = createHash('sha256').update(`${head}\n`);
+  let entries = 0;
+  let trailer: { entries?: number; digest?: string; capturedAt?: string } | undefined;
+  for await (const line of lines) {
+    if (trailer) throw baselineError(file, 'lines after the trailer: the file was changed after capture; rebake the image');
+    if (line.startsWith(trailerPrefix)) {
+      trailer = JSON.parse(line.slice(trailerPrefix.length)) as typeof trailer;
+      continue;
+    }
+    hash.update(`${line}\n`);
+    entries++;
+  }
+  if (!trailer?.digest)
+    throw baselineError(file, 'the baseline has no trailer (cut short while written?); capture it again');
+  const digest = `sha256:${hash.digest('hex')}`;
+  if (digest !== trailer.digest || entries !== trailer.entries) {
+    throw new KilnError(
+      'KILN_ERR_BASELINE',
+      `the baseline ${file} does not match its digest (recorded ${trailer.digest}, computed ${digest}): it was changed after capture; rebake the image`,
+    );
+  }
+  return { file, header, digest, capturedAt: trailer.capturedAt ?? '', entries };
+}
+
+/** A format-1 (JSON) baseline is converted; anything else is refused, saying which kiln reads it. */
+async function openOtherFormat(file: string, v2Format: string | undefined): Promise<BaselineInfo> {
+  let raw: { format?: unknown };
+  try {
+    raw = v2Format !== undefined ? { format: v2Format } : (JSON.parse(await readFile(file, 'utf8')) as { format?: unknown });
+  } catch (error) {
+    throw baselineError(
+      file,
+      `not a kiln baseline (neither ${baselineFormat} nor the JSON of ${legacyBaselineFormat}); capture it again with: kiln-agent baseline capture --out ${file}`,
+      error,
+    );
+  }
+  if (raw.format === legacyBaselineFormat) {
+    const { info, entries } = convertLegacyBaseline(file, raw);
+    legacyEntries.set(info, entries);
+    return info;
+  }
+  throw baselineError(
+    file,
+    `a baseline of format ${JSON.stringify(raw.format)}, which kiln ${kilnVersion} does not read (it reads ${baselineFormat} and ${legacyBaselineFormat}, the format of kiln 0.1.0); check it with the kiln version that captured it, or rebake the image with this one`,
+  );
+}
+
+/** Streams a baseline's entries in walk order; throws at the end if the file changed since openBaseline. */
+export async function* baselineEntries(info: BaselineInfo): AsyncGenerator<FileEntry> {
+  const converted = legacyEntries.get(info);
+  if (converted) {
+    yield* converted;
+    return;
+  }
+  const hash = createHash('sha256');
+  let lineNo = 0;
+  for await (const line of readLines(info.file)) {
+    lineNo++;
+    if (line.startsWith(trailerPrefix)) break;
+    hash.update(`${line}\n`);
+    if (lineNo === 1) continue;
+    try {
+      yield decodeEntry(line);
+    } catch (error) {
+      throw baselineError(info.file, `line ${lineNo}: ${(error as Error).message}`);
+    }
+  }
+  const digest = `sha256:${hash.digest('hex')}`;
+  if (digest !== info.digest)
+    throw baselineError(info.file, `changed while in use (digest ${digest}, opened as ${info.digest}); restart the agent`);
+}

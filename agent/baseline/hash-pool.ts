@@ -1,0 +1,123 @@
+/**
+ * Bounded parallel hashing: `jobs` worker threads each open, read (1 MiB at a time) and hash a
+ * batch of files synchronously and answer with the digests, so hashing uses several cores while
+ * the main thread walks and compares. The worker's code is inline (eval), so it works the same
+ * from sources, the bundle and the single-file agent executable.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+/** The worker: messages are batches `[id, path, algorithm][]`, answers `[id, hex|null, bytes, code?][]`. */
+const workerSource = `
+const { parentPort } = require('node:worker_threads');
+const fs = require('node:fs');
+const crypto = require('node:crypto');
+const flags = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
+const buf = Buffer.allocUnsafe(1 << 20);
+parentPort.on('message', (batch) => {
+  const out = [];
+  for (const [id, file, algorithm] of batch) {
+    let fd;
+    try {
+      fd = fs.openSync(file, flags);
+      const h = crypto.createHash(algorithm);
+      let n;
+      let bytes = 0;
+      while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) {
+        h.update(n === buf.length ? buf : buf.subarray(0, n));
+        bytes += n;
+      }
+      out.push([id, h.digest('hex'), bytes]);
+    } catch (e) {
+      out.push([id, null, 0, (e && e.code) || String(e && e.message)]);
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  }
+  parentPort.postMessage(out);
+});
+`;
+
+/** The outcome of hashing one file: the digest, or the error code (ENOENT when it vanished). */
+export type HashResult = { ok: true; hex: string; bytes: number } | { ok: false; code: string };
+
+/** The default parallelism: the cores there are, at most 4. */
+export function defaultJobs(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+interface Slot {
+  worker: Worker;
+  inFlight: number;
+}
+
+const batchFiles = 32;
+const batchesPerWorker = 2;
+
+/** A pool of hashing threads; close() when done (a running pool keeps the process alive). */
+export class HashPool {
+  readonly #slots: Slot[];
+  readonly #waiting = new Map<number, (r: HashResult) => void>();
+  #queue: Array<[number, string, string]> = [];
+  #nextId = 0;
+  #flushScheduled = false;
+  #failure: Error | undefined;
+
+  constructor(jobs: number = defaultJobs()) {
+    this.#slots = Array.from({ length: Math.max(1, jobs) }, () => {
+      // The worker holds a buffer and a few batches: a small heap keeps its isolate small.
+      const worker = new Worker(workerSource, {
+        eval: true,
+        resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2 },
+      });
+      const slot: Slot = { worker, inFlight: 0 };
+      worker.on('message', (answers: Array<[number, string | null, number, string?]>) => {
+        slot.inFlight--;
+        for (const [id, hex, bytes, code] of answers) {
+          const done = this.#waiting.get(id);
+          this.#waiting.delete(id);
+          done?.(hex !== null ? { ok: true, hex, bytes } : { ok: false, code: code ?? 'EIO' });
+        }
+        this.#dispatch();
+      });
+      worker.on('error', (error) => {
+        this.#failure = error;
+        for (const done of this.#waiting.values()) done({ ok: false, code: `worker failed: ${error.message}` });
+        this.#waiting.clear();
+      });
+      return slot;
+    });
+  }
+
+  /** Hashes one file (sha256 or md5). */
+  hash(file: string, algorithm: 'sha256' | 'md5' = 'sha256'): Promise<HashResult> {
+    if (this.#failure) return Promise.resolve({ ok: false, code: `worker failed: ${this.#failure.message}` });
+    const id = this.#nextId++;
+    const promise = new Promise<HashResult>((resolve) => this.#waiting.set(id, resolve));
+    this.#queue.push([id, file, algorithm]);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => {
+        this.#flushScheduled = false;
+        this.#dispatch();
+      });
+    }
+    return promise;
+  }
+
+  #dispatch(): void {
+    while (this.#queue.length > 0) {
+      let slot: Slot | undefined;
+      for (const s of this.#slots) if (s.inFlight < batchesPerWorker && (!slot || s.inFlight < slot.inFlight)) slot = s;
+      if (!slot) return;
+      const size = Math.min(batchFiles, Math.ceil(this.#queue.length / this.#slots.length));
+      slot.inFlight++;
+      slot.worker.postMessage(this.#queue.splice(0, size));
+    }
+  }
+
+  /** Stops the threads. */
+  async close(): Promise<void> {
+    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Line streams over files, plain or gzip (recognised by its magic bytes on read, chosen by a
+ * `.gz` name on write), with memory bounded by the chunk size whatever the file's size.
+ */
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip, createGzip, type Gzip } from 'node:zlib';
+
+/** True when the file starts with the gzip magic bytes. */
+async function isGzip(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The file's lines (without `\n`), read in 256 KiB chunks. */
+export async function* readLines(file: string): AsyncGenerator<string> {
+  const gz = await isGzip(file);
+  const raw = createReadStream(file, { highWaterMark: 256 * 1024 });
+  const stream = gz ? raw.pipe(createGunzip()) : raw;
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const text = rest + decoder.write(chunk);
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+        yield text.slice(start, nl);
+        start = nl + 1;
+      }
+      rest = text.slice(start);
+    }
+    rest += decoder.end();
+    if (rest.length > 0) yield rest;
+  } finally {
+    raw.destroy();
+  }
+}
+
+/** Writes lines to a file with back-pressure; `close()` resolves once everything is on disk. */
+export class LineWriter {
+  readonly #out: WriteStream;
+  readonly #sink: WriteStream | Gzip;
+  #buffer: string[] = [];
+  #bytes = 0;
+
+  constructor(file: string, options: { gzip?: boolean; mode?: number } = {}) {
+    this.#out = createWriteStream(file, { mode: options.mode ?? 0o644 });
+    if (options.gzip) {
+      const gz = createGzip({ level: 6 });
+      gz.pipe(this.#out);
+      this.#sink = gz;
+    } else {
+      this.#sink = this.#out;
+    }
+  }
+
+  /** Queues one line (a `\n` is added); waits when the stream is full. */
+  async write(line: string): Promise<void> {
+    this.#buffer.push(line);
+    this.#bytes += line.length + 1;
+    if (this.#bytes >= 64 * 1024) await this.#flush();
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#buffer.length === 0) return;
+    const text = `${this.#buffer.join('\n')}\n`;
+    this.#buffer = [];
+    this.#bytes = 0;
+    if (!this.#sink.write(text)) await once(this.#sink, 'drain');
+  }
+
+  /** Flushes and closes; resolves when the file is complete. */
+  async close(): Promise<void> {
+    await this.#flush();
+    const finished = once(this.#out, 'close');
+    this.#sink.end();
+    await finished;
+  }
+
+  /** Abandons the file (after an error). */
+  destroy(): void {
+    this.#sink.destroy();
+    this.#out.destroy();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The file comparison: a merge walk of two streams in walk order, the baseline's entries and the
+ * live ones. A path on one side only is added or removed; on both, each differing attribute is
+ * one change. Nothing but the two heads is held, so memory does not grow with the tree.
+ */
+import type { Allowlist } from './allowlist.ts';
+import { comparePaths } from './entry-line.ts';
+import type { Difference, FileEntry } from './types.ts';
+
+/** Attributes compared, in report order (inode only when the baseline recorded it). */
+const attributes = [
+  ['mode', 'mode'],
+  ['owner', 'owner'],
+  ['group', 'group'],
+  ['size', 'size'],
+  ['inode', 'ino'],
+  ['sha256', 'sha256'],
+  ['target', 'target'],
+] as const;
+
+/** A short description of an entry, for added/removed. */
+export function describeFile(entry: FileEntry): string {
+  if (entry.type === 'symlink') return `symlink -> ${entry.target}`;
+  if (entry.type === 'file')
+    return `file ${entry.mode} ${entry.owner}:${entry.group} ${entry.size} bytes sha256:${entry.sha256}`;
+  return `${entry.type} ${entry.mode} ${entry.owner}:${entry.group}`;
+}
+
+/** The changes between two entries of the same path. */
+export function compareEntries(a: FileEntry, b: FileEntry): Difference[] {
+  const base = { change: 'changed' as const, category: 'file' as const, path: a.path };
+  // A different type makes the other attributes meaningless: report the type alone.
+  if (a.type !== b.type) return [{ ...base, attribute: 'type', before: describeFile(a), after: describeFile(b) }];
+  const out: Difference[] = [];
+  for (const [name, key] of attributes) {
+    if (key === 'ino' && a.ino === undefined) continue;
+    const before = String(a[key] ?? '');
+    const after = String(b[key] ?? '');
+    if (before !== after) out.push({ ...base, attribute: name, before, after });
+  }
+  return out;
+}
+
+/** Drops entries the allowlist covers, and everything under an allowlisted directory. */
+export async function* withoutAllowlisted(entries: AsyncIterable<FileEntry>, allowlist: Allowlist): AsyncGenerator<FileEntry> {
+  let skipped: string | undefined;
+  for await (const e of entries) {
+    if (skipped !== undefined && e.path.startsWith(skipped)) continue;
+    if (allowlist.allows('file', e.path)) {
+      skipped = e.path === '/' ? '/' : `${e.path}/`;
+      continue;
+    }
+    skipped = undefined;
+    yield e;
+  }
+}
+
+/** Pulls one entry ahead. */
+class Cursor {
+  readonly #it: AsyncIterator<FileEntry>;
+  head: FileEntry | undefined;
+  constructor(source: AsyncIterable<FileEntry>) {
+    this.#it = source[Symbol.asyncIterator]();
+  }
+  async advance(): Promise<void> {
+    const r = await this.#it.next();
+    this.head = r.done ? undefined : r.value;
+  }
+}
+
+/** Every file difference, in walk order. */
+export async function* mergeCompare(
+  baseline: AsyncIterable<FileEntry>,
+  live: AsyncIterable<FileEntry>,
+): AsyncGenerator<Difference> {
+  const a = new Cursor(baseline);
+  const b = new Cursor(live);
+  await Promise.all([a.advance(), b.advance()]);
+  while (a.head || b.head) {
+    const order = !a.head ? 1 : !b.head ? -1 : comparePaths(a.head.path, b.head.path);
+    if (order < 0) {
+      yield { change: 'removed', category: 'file', path: a.head!.path, before: describeFile(a.head!) };
+      await a.advance();
+    } else if (order > 0) {
+      yield { change: 'added', category: 'file', path: b.head!.path, after: describeFile(b.head!) };
+      await b.advance();
+    } else {
+      yield* compareEntries(a.head!, b.head!);
+      await Promise.all([a.advance(), b.advance()]);
+    }
+  }
+}

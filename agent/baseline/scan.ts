@@ -1,0 +1,128 @@
+/**
+ * The live side of a check (and the content of a capture): the sorted walk with every regular
+ * file's sha256, taken from the stat cache when its size, mtime, ctime and inode are unchanged,
+ * else hashed by the pool under the read budget. A bounded window of entries waits for its
+ * hashes, so entries leave in walk order and memory stays flat whatever the tree's size.
+ */
+import { KilnError } from '../../lib/errors.ts';
+import type { HashPool } from './hash-pool.ts';
+import type { FileEntry } from './types.ts';
+import type { WalkedEntry } from './walk.ts';
+
+/** Paces reads: resolves once `bytes` may be read. */
+export interface ReadBudget {
+  take(bytes: number): Promise<void>;
+}
+
+/** What the stat cache remembers of a file to decide whether to hash it again. */
+export interface CachedHash {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+  sha256: string;
+}
+
+/** Looks up paths in walk order (each call with a path after the previous one). */
+export interface StatCacheReader {
+  lookup(path: string): Promise<CachedHash | undefined>;
+}
+
+/** Receives every hashed file in walk order (to write the next stat cache). */
+export interface StatCacheWriter {
+  add(path: string, value: CachedHash): Promise<void>;
+}
+
+/** Counters of one scan, for logs, tests and the benchmark. */
+export interface HashStats {
+  hashed: number;
+  cached: number;
+  bytesRead: number;
+}
+
+/** How to hash. */
+export interface HashingOptions {
+  pool: Pick<HashPool, 'hash'>;
+  cache?: StatCacheReader;
+  nextCache?: StatCacheWriter;
+  budget?: ReadBudget;
+  counters?: HashStats;
+  /** Entries waiting for their hashes at most. Default 1024. */
+  window?: number;
+}
+
+/** True when the cached hash still describes this entry. */
+export function cacheIsFresh(cached: CachedHash | undefined, e: WalkedEntry): cached is CachedHash {
+  return (
+    cached !== undefined &&
+    cached.size === e.size &&
+    cached.mtimeMs === e.mtimeMs &&
+    cached.ctimeMs === e.ctimeMs &&
+    cached.ino === e.ino
+  );
+}
+
+interface Pending {
+  entry: WalkedEntry & { sha256?: string };
+  hashing?: Promise<boolean>;
+}
+
+/** The walked entries with sha256 filled in for regular files; files that vanish are dropped. */
+export async function* hashEntries(
+  walked: AsyncIterable<WalkedEntry>,
+  options: HashingOptions,
+): AsyncGenerator<FileEntry> {
+  const window = options.window ?? 1024;
+  const queue: Pending[] = [];
+  const { counters } = options;
+  const settle = async (p: Pending): Promise<FileEntry | undefined> => {
+    if (p.hashing && !(await p.hashing)) return undefined;
+    const e = p.entry;
+    if (e.type === 'file' && options.nextCache)
+      await options.nextCache.add(e.path, { size: e.size!, mtimeMs: e.mtimeMs, ctimeMs: e.ctimeMs, ino: e.ino, sha256: e.sha256! });
+    return toFileEntry(e);
+  };
+  for await (const entry of walked) {
+    const p: Pending = { entry };
+    if (entry.type === 'file') {
+      const cached = await options.cache?.lookup(entry.path);
+      if (cacheIsFresh(cached, entry)) {
+        p.entry.sha256 = cached.sha256;
+        if (counters) counters.cached++;
+      } else {
+        await options.budget?.take(entry.size ?? 0);
+        p.hashing = options.pool.hash(entry.real).then((r) => {
+          if (r.ok) {
+            p.entry.sha256 = r.hex;
+            if (counters) {
+              counters.hashed++;
+              counters.bytesRead += r.bytes;
+            }
+            return true;
+          }
+          if (r.code === 'ENOENT' || r.code === 'ENOTDIR' || r.code === 'ELOOP' || r.code === 'EISDIR') return false;
+          throw new KilnError('KILN_ERR_BASELINE', `cannot hash ${entry.real} (${r.code})`);
+        });
+        // Handled when settled; keeps an early failure from being reported as unhandled.
+        p.hashing.catch(() => {});
+      }
+    }
+    queue.push(p);
+    while (queue.length >= window) {
+      const done = await settle(queue.shift()!);
+      if (done) yield done;
+    }
+  }
+  while (queue.length > 0) {
+    const done = await settle(queue.shift()!);
+    if (done) yield done;
+  }
+}
+
+function toFileEntry(e: WalkedEntry & { sha256?: string }): FileEntry {
+  const out: FileEntry = { path: e.path, type: e.type, mode: e.mode, owner: e.owner, group: e.group, ino: e.ino };
+  if (e.size !== undefined) out.size = e.size;
+  if (e.sha256 !== undefined) out.sha256 = e.sha256;
+  if (e.target !== undefined) out.target = e.target;
+  return out;
+}
