@@ -72,7 +72,7 @@ export async function* hashEntries(
   walked: AsyncIterable<WalkedEntry>,
   options: HashingOptions,
 ): AsyncGenerator<FileEntry> {
-  const window = options.window ?? 1024;
+  const window = options.window ?? 128;
   const queue: Pending[] = [];
   const { counters } = options;
   const settle = async (p: Pending): Promise<FileEntry | undefined> => {

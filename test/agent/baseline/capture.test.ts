@@ -2,17 +2,11 @@
  * Capture and check on a real directory tree: every kind of change is reported exactly once,
  * with its attribute, before and after; allowlisted paths are not.
  */
-import { appendFile, chmod, chown, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, chown, lstat, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  captureBaseline,
-  checkBaseline,
-  readBaselineFile,
-  writeBaselineFile,
-} from '../../../agent/baseline/capture.ts';
-import type { Baseline } from '../../../agent/baseline/types.ts';
-import { makeSystemTree, treeRoots } from './fixture.ts';
+import { checkBaseline } from '../../../agent/baseline/capture.ts';
+import { type CapturedTree, captureTree, makeSystemTree, treeRoots } from './fixture.ts';
 
 const sha256Of = async (file: string) =>
   (await import('node:crypto'))
@@ -22,18 +16,23 @@ const sha256Of = async (file: string) =>
 
 describe('baseline capture and check on a directory tree', () => {
   let root: string;
-  let baseline: Baseline;
+  let baseline: CapturedTree;
+  const check = async (options: { extraAllowlist?: string[] } = {}) =>
+    (await checkBaseline(baseline.info, { root, ...options })).differences;
+  const inode = async (logical: string) => (await lstat(path.join(root, logical))).ino;
 
   beforeEach(async () => {
     root = await makeSystemTree();
-    baseline = await captureBaseline({ root, roots: treeRoots, nowMs: Date.UTC(2026, 0, 2) });
+    baseline = await captureTree(root, treeRoots, { nowMs: Date.UTC(2026, 0, 2) });
   });
   afterEach(async () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('records every entry with type, mode, owner, size, sha256 and symlink target', async () => {
+  it('records every entry with type, mode, owner, size, inode, sha256 and symlink target', async () => {
     expect(baseline.files['/usr/bin/tool']).toEqual({
+      path: '/usr/bin/tool',
+      ino: await inode('/usr/bin/tool'),
       type: 'file',
       mode: '0755',
       owner: 0,
@@ -42,6 +41,8 @@ describe('baseline capture and check on a directory tree', () => {
       sha256: await sha256Of(path.join(root, '/usr/bin/tool')),
     });
     expect(baseline.files['/opt/app/current']).toEqual({
+      path: '/opt/app/current',
+      ino: await inode('/opt/app/current'),
       type: 'symlink',
       mode: '0777',
       owner: 0,
@@ -49,7 +50,8 @@ describe('baseline capture and check on a directory tree', () => {
       target: 'v1',
     });
     expect(baseline.files['/opt/app']).toMatchObject({ type: 'dir', mode: '0755' });
-    expect(Object.keys(baseline.files).sort()).toEqual([
+    // In walk order: a directory's subtree before its next sibling.
+    expect(Object.keys(baseline.files)).toEqual([
       '/etc',
       '/etc/app.conf',
       '/etc/group',
@@ -74,24 +76,24 @@ describe('baseline capture and check on a directory tree', () => {
       '/usr/bin/tool',
     ]);
     // /etc/hostname is on the built-in allowlist: not captured, and the allowlist says so.
-    expect(baseline.allowlist).toContain('/etc/hostname');
-    expect(baseline.users).toEqual({
+    expect(baseline.header.allowlist).toContain('/etc/hostname');
+    expect(baseline.header.users).toEqual({
       root: { uid: 0, gid: 0, home: '/root', shell: '/bin/bash' },
       alice: { uid: 1000, gid: 1000, home: '/home/alice', shell: '/bin/bash' },
     });
-    expect(baseline.groups.sudo).toEqual({ gid: 27, members: ['alice'] });
-    expect(baseline.units).toEqual({
+    expect(baseline.header.groups.sudo).toEqual({ gid: 27, members: ['alice'] });
+    expect(baseline.header.units).toEqual({
       'multi-user.target.wants/nginx.service': '/lib/systemd/system/nginx.service',
     });
-    expect(baseline.authorizedKeys['/home/alice/.ssh/authorized_keys']!.keys).toEqual([
+    expect(baseline.header.authorizedKeys['/home/alice/.ssh/authorized_keys']!.keys).toEqual([
       expect.stringMatching(/^ssh-ed25519 SHA256:[A-Za-z0-9+/]{43} alice@laptop$/),
     ]);
-    expect(Object.keys(baseline.packages).sort()).toEqual(['nginx:amd64', 'openssl:amd64']);
+    expect(Object.keys(baseline.header.packages).sort()).toEqual(['nginx:amd64', 'openssl:amd64']);
   });
 
   it('is clean when nothing changed, and the digest is stable across captures', async () => {
-    expect(await checkBaseline(baseline, { root })).toEqual([]);
-    const again = await captureBaseline({ root, roots: treeRoots, nowMs: Date.UTC(2027, 0, 1) });
+    expect(await check()).toEqual([]);
+    const again = await captureTree(root, treeRoots, { nowMs: Date.UTC(2027, 0, 1), out: path.join(root, 'again') });
     expect(again.digest).toBe(baseline.digest);
     expect(again.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
@@ -109,7 +111,8 @@ describe('baseline capture and check on a directory tree', () => {
     await writeFile(path.join(root, '/etc/hostname'), 'ip-10-0-0-12\n');
     await writeFile(path.join(root, '/etc/ssh/ssh_host_ed25519_key'), 'new host key\n');
 
-    const differences = await checkBaseline(baseline, { root });
+    const linkInodeBefore = baseline.files['/opt/app/current']!.ino;
+    const differences = await check();
     expect(differences).toEqual([
       {
         change: 'changed',
@@ -124,6 +127,14 @@ describe('baseline capture and check on a directory tree', () => {
         category: 'file',
         path: '/etc/nginx/nginx.conf',
         before: `file 0644 0:0 23 bytes sha256:${baseline.files['/etc/nginx/nginx.conf']!.sha256}`,
+      },
+      {
+        change: 'changed',
+        category: 'file',
+        path: '/opt/app/current',
+        attribute: 'inode',
+        before: String(linkInodeBefore),
+        after: String(await inode('/opt/app/current')),
       },
       {
         change: 'changed',
@@ -175,10 +186,7 @@ describe('baseline capture and check on a directory tree', () => {
     );
     await unlink(path.join(root, '/etc/systemd/system/multi-user.target.wants/nginx.service'));
 
-    const differences = await checkBaseline(baseline, {
-      root,
-      extraAllowlist: ['user:mallory', '/etc/passwd'],
-    });
+    const differences = await check({ extraAllowlist: ['user:mallory', '/etc/passwd'] });
     const summary = differences.map((d) => [d.change, d.category, d.path, d.attribute ?? ''].join(' '));
     expect(summary).toEqual([
       'changed file /etc/group size',
@@ -195,24 +203,4 @@ describe('baseline capture and check on a directory tree', () => {
     expect(differences.at(-1)!.after).toMatch(/\nssh-rsa SHA256:\S+ mallory$/);
   });
 
-  it('writes one JSON file that verifies its digest, and refuses one edited after capture', async () => {
-    const file = path.join(root, 'baseline.json');
-    await writeBaselineFile(file, baseline);
-    const read = await readBaselineFile(file);
-    expect(read.digest).toBe(baseline.digest);
-    expect(read.files).toEqual(baseline.files);
-
-    const edited = JSON.parse(await readFile(file, 'utf8'));
-    delete edited.files['/usr/bin/tool'];
-    await writeFile(file, JSON.stringify(edited));
-    await expect(readBaselineFile(file)).rejects.toMatchObject({
-      code: 'KILN_ERR_BASELINE',
-      message: expect.stringMatching(
-        /does not match its digest .* it was changed after capture; rebake the image/,
-      ),
-    });
-    await expect(readBaselineFile(path.join(root, 'missing.json'))).rejects.toThrow(
-      /cannot read the baseline .*missing\.json \(ENOENT\); capture one with: kiln-agent baseline capture/,
-    );
-  });
 });

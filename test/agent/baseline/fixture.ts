@@ -60,3 +60,34 @@ export async function makeSystemTree(): Promise<string> {
 
 /** The roots the tests capture. */
 export const treeRoots = ['/etc', '/usr/bin', '/opt'];
+
+/** A captured baseline with its entries read back into a record (small trees only). */
+export interface CapturedTree {
+  info: import('../../../agent/baseline/types.ts').BaselineInfo;
+  digest: string;
+  header: import('../../../agent/baseline/types.ts').BaselineHeader;
+  files: Record<string, import('../../../agent/baseline/types.ts').FileEntry>;
+}
+
+/** Captures `roots` under `root` into `out` (default `<root>/etc/kiln/baseline.json`) and reads it back. */
+export async function captureTree(
+  root: string,
+  roots: readonly string[],
+  options: { nowMs?: number; out?: string; dpkgAdminDir?: string; allowlist?: string[] } = {},
+): Promise<CapturedTree> {
+  const { captureBaseline } = await import('../../../agent/baseline/capture.ts');
+  const { baselineEntries, openBaseline } = await import('../../../agent/baseline/baseline-file.ts');
+  const out = options.out ?? path.join(root, 'etc/kiln/baseline.json');
+  await captureBaseline({
+    root,
+    roots,
+    nowMs: options.nowMs ?? 0,
+    out,
+    allowlist: ['/etc/kiln/**', ...(options.allowlist ?? [])],
+    ...(options.dpkgAdminDir ? { dpkgAdminDir: options.dpkgAdminDir } : {}),
+  });
+  const info = await openBaseline(out);
+  const files: CapturedTree['files'] = {};
+  for await (const e of baselineEntries(info)) files[e.path] = e;
+  return { info, digest: info.digest, header: info.header, files };
+}
