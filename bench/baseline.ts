@@ -70,7 +70,13 @@ function measure(command: string[]): Measured {
   const line = result.stderr.split('\n').find((l) => l.startsWith('KILN_TIME'));
   if (!line) throw new Error(`no timing from ${command.join(' ')}: ${result.stderr.slice(-500)}`);
   const [, wall, user, sys, rssKiB] = line.split(' ').map(Number);
-  return { wallS: wall!, cpuS: user! + sys!, maxRssMiB: rssKiB! / 1024, out: result.stdout, status: result.status };
+  return {
+    wallS: wall!,
+    cpuS: user! + sys!,
+    maxRssMiB: rssKiB! / 1024,
+    out: result.stdout,
+    status: result.status,
+  };
 }
 
 /** AIDE's config: the same attributes kiln records, databases in the bench's directory. */
@@ -88,9 +94,20 @@ function aideConfig(dir: string): string {
 
 async function runAll(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kiln-bench-baseline-'));
-  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   try {
-    const self = [process.execPath, new URL(import.meta.url).pathname, '--tree', tree, '--jobs', String(jobs), '--dir', dir];
+    const self = [
+      process.execPath,
+      new URL(import.meta.url).pathname,
+      '--tree',
+      tree,
+      '--jobs',
+      String(jobs),
+      '--dir',
+      dir,
+    ];
     const rows: Array<Array<string | number>> = [];
     const row = (label: string, m: Measured, note: string) =>
       rows.push([label, m.wallS.toFixed(1), m.cpuS.toFixed(1), Math.round(m.maxRssMiB), note]);

@@ -30,7 +30,8 @@ export function driftSeverity(d: SeverityInput): DriftSeverity {
     case 'file': {
       const attr = d.attribute ?? '';
       if (d.change === 'changed' && attr === 'inode') return 'low';
-      if (codePaths.test(d.path) || privilegedConfig.test(d.path)) return d.change === 'removed' ? 'high' : 'critical';
+      if (codePaths.test(d.path) || privilegedConfig.test(d.path))
+        return d.change === 'removed' ? 'high' : 'critical';
       if (d.path.startsWith('/etc/')) return d.change === 'removed' ? 'medium' : 'high';
       return 'medium';
     }
@@ -54,7 +55,10 @@ export function driftSeverity(d: SeverityInput): DriftSeverity {
 }
 
 /** The more severe of two (undefined counts as less than any). */
-export function moreSevere(a: DriftSeverity | undefined, b: DriftSeverity | undefined): DriftSeverity | undefined {
+export function moreSevere(
+  a: DriftSeverity | undefined,
+  b: DriftSeverity | undefined,
+): DriftSeverity | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
   return driftSeverities.indexOf(a) <= driftSeverities.indexOf(b) ? a : b;

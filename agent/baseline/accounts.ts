@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { realPathOf } from './walk.ts';
 import type { AuthorizedKeysEntry, GroupEntry, UserEntry } from './types.ts';
+import { realPathOf } from './walk.ts';
 
 /** Parses passwd lines `name:x:uid:gid:gecos:home:shell`. */
 export function parsePasswd(text: string): Record<string, UserEntry> {

@@ -61,7 +61,9 @@ export class BaselineWriter {
   /** Writes the trailer, closes and renames; returns the digest and the entry count. */
   async finish(capturedAt: string): Promise<{ digest: string; entries: number }> {
     const digest = `sha256:${this.#hash.digest('hex')}`;
-    await this.#out.write(`${trailerPrefix}${JSON.stringify({ entries: this.#entries, digest, capturedAt })}`);
+    await this.#out.write(
+      `${trailerPrefix}${JSON.stringify({ entries: this.#entries, digest, capturedAt })}`,
+    );
     await this.#out.close();
     await rename(this.#tmp, this.file);
     return { digest, entries: this.#entries };
@@ -111,7 +113,11 @@ export async function openBaseline(file: string): Promise<BaselineInfo> {
   let entries = 0;
   let trailer: { entries?: number; digest?: string; capturedAt?: string } | undefined;
   for await (const line of lines) {
-    if (trailer) throw baselineError(file, 'lines after the trailer: the file was changed after capture; rebake the image');
+    if (trailer)
+      throw baselineError(
+        file,
+        'lines after the trailer: the file was changed after capture; rebake the image',
+      );
     if (line.startsWith(trailerPrefix)) {
       trailer = JSON.parse(line.slice(trailerPrefix.length)) as typeof trailer;
       continue;
@@ -135,7 +141,10 @@ export async function openBaseline(file: string): Promise<BaselineInfo> {
 async function openOtherFormat(file: string, v2Format: string | undefined): Promise<BaselineInfo> {
   let raw: { format?: unknown };
   try {
-    raw = v2Format !== undefined ? { format: v2Format } : (JSON.parse(await readFile(file, 'utf8')) as { format?: unknown });
+    raw =
+      v2Format !== undefined
+        ? { format: v2Format }
+        : (JSON.parse(await readFile(file, 'utf8')) as { format?: unknown });
   } catch (error) {
     throw baselineError(
       file,
@@ -176,5 +185,8 @@ export async function* baselineEntries(info: BaselineInfo): AsyncGenerator<FileE
   }
   const digest = `sha256:${hash.digest('hex')}`;
   if (digest !== info.digest)
-    throw baselineError(info.file, `changed while in use (digest ${digest}, opened as ${info.digest}); restart the agent`);
+    throw baselineError(
+      info.file,
+      `changed while in use (digest ${digest}, opened as ${info.digest}); restart the agent`,
+    );
 }

@@ -14,9 +14,21 @@ import { mergeCompare, withoutAllowlisted } from './merge.ts';
 import { compareModules, imageModules, readLoadedModules } from './modules.ts';
 import { packageFileDifferences, verifyPackageFiles } from './package-verify.ts';
 import { readInstalledPackages } from './packages.ts';
-import { type HashStats, hashEntries, type ReadBudget, type StatCacheReader, type StatCacheWriter } from './scan.ts';
+import {
+  type HashStats,
+  hashEntries,
+  type ReadBudget,
+  type StatCacheReader,
+  type StatCacheWriter,
+} from './scan.ts';
 import { compareSockets, readListeningSockets, type SocketSet } from './sockets.ts';
-import { type BaselineHeader, type BaselineInfo, baselineFormat, type Difference, type SystemState } from './types.ts';
+import {
+  type BaselineHeader,
+  type BaselineInfo,
+  baselineFormat,
+  type Difference,
+  type SystemState,
+} from './types.ts';
 import { readEnabledUnits } from './units.ts';
 import { walkTree } from './walk.ts';
 

@@ -3,6 +3,7 @@
  * module loads this only when a command runs, so `--help` stays fast.
  */
 import path from 'node:path';
+import { driftSeverity } from '../../lib/drift-severity.ts';
 import { type AgentConfig, agentConfigSchema, loadAgentConfig } from '../config.ts';
 import { checkWithCache } from '../drift/incremental.ts';
 import { StatCacheFile } from '../drift/stat-cache.ts';
@@ -11,7 +12,6 @@ import { captureBaseline } from './capture.ts';
 import { describeFile } from './merge.ts';
 import type { HashStats } from './scan.ts';
 import type { Difference, FileEntry } from './types.ts';
-import { driftSeverity } from '../../lib/drift-severity.ts';
 
 type DriftSettings = AgentConfig['drift'];
 
@@ -31,7 +31,10 @@ export function logicalPathOf(root: string, realPath: string): string | undefine
 /** One line per difference: `changed file /etc/x mode: 0644 -> 0600 [high]`. */
 export function formatDifference(d: Difference): string {
   const head = `${d.change} ${d.category} ${d.path}`;
-  const body = d.change === 'changed' ? `${head} ${d.attribute}: ${d.before} -> ${d.after}` : `${head} (${d.change === 'added' ? d.after : d.before})`;
+  const body =
+    d.change === 'changed'
+      ? `${head} ${d.attribute}: ${d.before} -> ${d.after}`
+      : `${head} (${d.change === 'added' ? d.after : d.before})`;
   return `${body} [${driftSeverity(d)}]`;
 }
 
@@ -136,12 +139,15 @@ export async function runShow(paths: readonly string[], flags: ShowFlags): Promi
   const file = flags.baseline ? path.resolve(flags.baseline) : path.join(root, drift.baselinePath);
   const info = await openBaseline(file);
   const wanted = paths.map((p) => path.posix.normalize(p).replace(/(.)\/$/, '$1'));
-  const matches = (e: FileEntry) => wanted.length === 0 || wanted.some((w) => e.path === w || e.path.startsWith(w === '/' ? '/' : `${w}/`));
+  const matches = (e: FileEntry) =>
+    wanted.length === 0 || wanted.some((w) => e.path === w || e.path.startsWith(w === '/' ? '/' : `${w}/`));
   const h = info.header;
   const out = (s: string) => process.stdout.write(s);
   if (flags.json) {
     const { format, roots, allowlist } = h;
-    out(`${JSON.stringify({ baseline: file, format, digest: info.digest, capturedAt: info.capturedAt, roots, allowlist, entryCount: info.entries, ...(info.legacy ? { convertedFrom: 'kiln-baseline/1' } : {}) }).slice(0, -1)},"entries":[`);
+    out(
+      `${JSON.stringify({ baseline: file, format, digest: info.digest, capturedAt: info.capturedAt, roots, allowlist, entryCount: info.entries, ...(info.legacy ? { convertedFrom: 'kiln-baseline/1' } : {}) }).slice(0, -1)},"entries":[`,
+    );
     let first = true;
     for await (const e of baselineEntries(info)) {
       if (!matches(e)) continue;
@@ -151,9 +157,15 @@ export async function runShow(paths: readonly string[], flags: ShowFlags): Promi
     out(`${first ? '' : '\n'}]}\n`);
     return 0;
   }
-  out(`baseline ${file}\nformat ${h.format}${info.legacy ? ' (converted from kiln-baseline/1)' : ''}\ndigest ${info.digest}\ncaptured ${info.capturedAt}\n`);
-  out(`roots ${h.roots.join(' ')}\nallowlist (expected first-boot changes, not watched):\n${h.allowlist.map((g) => `  ${g}\n`).join('')}`);
-  out(`${info.entries} entries, ${Object.keys(h.packages).length} packages, ${h.modules.length} kernel modules\n`);
+  out(
+    `baseline ${file}\nformat ${h.format}${info.legacy ? ' (converted from kiln-baseline/1)' : ''}\ndigest ${info.digest}\ncaptured ${info.capturedAt}\n`,
+  );
+  out(
+    `roots ${h.roots.join(' ')}\nallowlist (expected first-boot changes, not watched):\n${h.allowlist.map((g) => `  ${g}\n`).join('')}`,
+  );
+  out(
+    `${info.entries} entries, ${Object.keys(h.packages).length} packages, ${h.modules.length} kernel modules\n`,
+  );
   let shown = 0;
   for await (const e of baselineEntries(info)) {
     if (!matches(e)) continue;

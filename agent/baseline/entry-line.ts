@@ -42,7 +42,8 @@ export function comparePaths(a: string, b: string): number {
 
 /** `path type mode uid gid size inode sha256|target` (`-` for none). */
 export function encodeEntry(e: FileEntry): string {
-  const last = e.type === 'file' ? (e.sha256 ?? '-') : e.type === 'symlink' ? escapePath(e.target ?? '') : '-';
+  const last =
+    e.type === 'file' ? (e.sha256 ?? '-') : e.type === 'symlink' ? escapePath(e.target ?? '') : '-';
   return `${escapePath(e.path)}\t${typeLetter[e.type]}\t${e.mode}\t${e.owner}\t${e.group}\t${e.size ?? '-'}\t${e.ino ?? '-'}\t${last}`;
 }
 
@@ -50,8 +51,15 @@ export function encodeEntry(e: FileEntry): string {
 export function decodeEntry(line: string): FileEntry {
   const f = line.split('\t');
   const type = letterType[f[1] ?? ''];
-  if (f.length !== 8 || !type || !/^[0-7]{4}$/.test(f[2]!)) throw new Error(`not an entry line: ${JSON.stringify(line.slice(0, 120))}`);
-  const entry: FileEntry = { path: unescapePath(f[0]!), type, mode: f[2]!, owner: Number(f[3]), group: Number(f[4]) };
+  if (f.length !== 8 || !type || !/^[0-7]{4}$/.test(f[2]!))
+    throw new Error(`not an entry line: ${JSON.stringify(line.slice(0, 120))}`);
+  const entry: FileEntry = {
+    path: unescapePath(f[0]!),
+    type,
+    mode: f[2]!,
+    owner: Number(f[3]),
+    group: Number(f[4]),
+  };
   if (f[5] !== '-') entry.size = Number(f[5]);
   if (f[6] !== '-') entry.ino = Number(f[6]);
   if (type === 'file' && f[7] !== '-') entry.sha256 = f[7]!;

@@ -82,7 +82,8 @@ export class HashPool {
       });
       worker.on('error', (error) => {
         this.#failure = error;
-        for (const done of this.#waiting.values()) done({ ok: false, code: `worker failed: ${error.message}` });
+        for (const done of this.#waiting.values())
+          done({ ok: false, code: `worker failed: ${error.message}` });
         this.#waiting.clear();
       });
       return slot;
@@ -108,7 +109,8 @@ export class HashPool {
   #dispatch(): void {
     while (this.#queue.length > 0) {
       let slot: Slot | undefined;
-      for (const s of this.#slots) if (s.inFlight < batchesPerWorker && (!slot || s.inFlight < slot.inFlight)) slot = s;
+      for (const s of this.#slots)
+        if (s.inFlight < batchesPerWorker && (!slot || s.inFlight < slot.inFlight)) slot = s;
       if (!slot) return;
       const size = Math.min(batchFiles, Math.ceil(this.#queue.length / this.#slots.length));
       slot.inFlight++;

@@ -24,7 +24,10 @@ interface LegacyBaseline {
 }
 
 /** Verifies a format-1 baseline's digest and converts it. */
-export function convertLegacyBaseline(file: string, raw: object): { info: BaselineInfo; entries: FileEntry[] } {
+export function convertLegacyBaseline(
+  file: string,
+  raw: object,
+): { info: BaselineInfo; entries: FileEntry[] } {
   const doc = raw as LegacyBaseline;
   const { digest: recorded, capturedAt, ...body } = doc;
   const digest = digestOf(body);
@@ -48,5 +51,8 @@ export function convertLegacyBaseline(file: string, raw: object): { info: Baseli
     authorizedKeys: doc.authorizedKeys ?? {},
     modules: [],
   };
-  return { info: { file, header, digest, capturedAt: capturedAt ?? '', entries: entries.length, legacy: true }, entries };
+  return {
+    info: { file, header, digest, capturedAt: capturedAt ?? '', entries: entries.length, legacy: true },
+    entries,
+  };
 }

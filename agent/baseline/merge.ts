@@ -30,7 +30,8 @@ export function describeFile(entry: FileEntry): string {
 export function compareEntries(a: FileEntry, b: FileEntry): Difference[] {
   const base = { change: 'changed' as const, category: 'file' as const, path: a.path };
   // A different type makes the other attributes meaningless: report the type alone.
-  if (a.type !== b.type) return [{ ...base, attribute: 'type', before: describeFile(a), after: describeFile(b) }];
+  if (a.type !== b.type)
+    return [{ ...base, attribute: 'type', before: describeFile(a), after: describeFile(b) }];
   const out: Difference[] = [];
   for (const [name, key] of attributes) {
     if (key === 'ino' && a.ino === undefined) continue;
@@ -42,7 +43,10 @@ export function compareEntries(a: FileEntry, b: FileEntry): Difference[] {
 }
 
 /** Drops entries the allowlist covers, and everything under an allowlisted directory. */
-export async function* withoutAllowlisted(entries: AsyncIterable<FileEntry>, allowlist: Allowlist): AsyncGenerator<FileEntry> {
+export async function* withoutAllowlisted(
+  entries: AsyncIterable<FileEntry>,
+  allowlist: Allowlist,
+): AsyncGenerator<FileEntry> {
   let skipped: string | undefined;
   for await (const e of entries) {
     if (skipped !== undefined && e.path.startsWith(skipped)) continue;

@@ -6,8 +6,8 @@
 import { execFile } from 'node:child_process';
 import { access, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { realPathOf } from './walk.ts';
 import type { PackageEntry } from './types.ts';
+import { realPathOf } from './walk.ts';
 
 const run = promisify(execFile);
 

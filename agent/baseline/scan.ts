@@ -79,7 +79,13 @@ export async function* hashEntries(
     if (p.hashing && !(await p.hashing)) return undefined;
     const e = p.entry;
     if (e.type === 'file' && options.nextCache)
-      await options.nextCache.add(e.path, { size: e.size!, mtimeMs: e.mtimeMs, ctimeMs: e.ctimeMs, ino: e.ino, sha256: e.sha256! });
+      await options.nextCache.add(e.path, {
+        size: e.size!,
+        mtimeMs: e.mtimeMs,
+        ctimeMs: e.ctimeMs,
+        ino: e.ino,
+        sha256: e.sha256!,
+      });
     return toFileEntry(e);
   };
   for await (const entry of walked) {
@@ -100,7 +106,8 @@ export async function* hashEntries(
             }
             return true;
           }
-          if (r.code === 'ENOENT' || r.code === 'ENOTDIR' || r.code === 'ELOOP' || r.code === 'EISDIR') return false;
+          if (r.code === 'ENOENT' || r.code === 'ENOTDIR' || r.code === 'ELOOP' || r.code === 'EISDIR')
+            return false;
           throw new KilnError('KILN_ERR_BASELINE', `cannot hash ${entry.real} (${r.code})`);
         });
         // Handled when settled; keeps an early failure from being reported as unhandled.
@@ -120,7 +127,14 @@ export async function* hashEntries(
 }
 
 function toFileEntry(e: WalkedEntry & { sha256?: string }): FileEntry {
-  const out: FileEntry = { path: e.path, type: e.type, mode: e.mode, owner: e.owner, group: e.group, ino: e.ino };
+  const out: FileEntry = {
+    path: e.path,
+    type: e.type,
+    mode: e.mode,
+    owner: e.owner,
+    group: e.group,
+    ino: e.ino,
+  };
   if (e.size !== undefined) out.size = e.size;
   if (e.sha256 !== undefined) out.sha256 = e.sha256;
   if (e.target !== undefined) out.target = e.target;

@@ -59,10 +59,24 @@ export function compareSockets(reference: SocketSet, current: SocketSet): Differ
     const before = reference[name];
     const after = current[name];
     if (before === undefined && after !== undefined)
-      out.push({ change: 'added', category: 'socket', path: name, before: 'not listening at first boot', after });
+      out.push({
+        change: 'added',
+        category: 'socket',
+        path: name,
+        before: 'not listening at first boot',
+        after,
+      });
     else if (before !== undefined && after === undefined)
       out.push({ change: 'removed', category: 'socket', path: name, before, after: 'not listening' });
-    else if (before !== after) out.push({ change: 'changed', category: 'socket', path: name, attribute: 'owner', before: before!, after: after! });
+    else if (before !== after)
+      out.push({
+        change: 'changed',
+        category: 'socket',
+        path: name,
+        attribute: 'owner',
+        before: before!,
+        after: after!,
+      });
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * Symlinks are recorded, never followed, except a symlinked root (`/bin -> usr/bin`): its target
  * is walked once, as a root of its own, unless another root already covers it.
  */
-import { type Stats, lstatSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { Allowlist } from './allowlist.ts';
@@ -39,7 +39,8 @@ function lstatOrUndefined(real: string): Stats | undefined {
   }
 }
 
-const isCovered = (p: string, by: readonly string[]) => by.some((r) => r === '/' || p === r || p.startsWith(`${r}/`));
+const isCovered = (p: string, by: readonly string[]) =>
+  by.some((r) => r === '/' || p === r || p.startsWith(`${r}/`));
 
 /**
  * The roots to walk: globs in the last component expanded (`/lib*`), allowlisted and missing ones
@@ -61,12 +62,21 @@ export function effectiveRoots(root: string, roots: readonly string[], allowlist
     const match = picomatch(base, { dot: true });
     for (const n of names) if (match(n)) expanded.add(path.posix.join(parent, n));
   }
-  const present = [...expanded].filter((r) => !allowlist.allows('file', r) && lstatOrUndefined(realPathOf(root, r)));
+  const present = [...expanded].filter(
+    (r) => !allowlist.allows('file', r) && lstatOrUndefined(realPathOf(root, r)),
+  );
   const out = new Set(present);
   for (const r of present) {
     if (!lstatOrUndefined(realPathOf(root, r))!.isSymbolicLink()) continue;
     const target = resolveInside(root, r);
-    if (target && !isCovered(target, [...out].filter((x) => x !== r))) out.add(target);
+    if (
+      target &&
+      !isCovered(
+        target,
+        [...out].filter((x) => x !== r),
+      )
+    )
+      out.add(target);
   }
   const list = [...out];
   return list.filter((r) => !list.some((o) => o !== r && isCovered(r, [o]))).sort(comparePaths);
@@ -136,7 +146,9 @@ export async function* walkTree(options: WalkOptions): AsyncGenerator<WalkedEntr
     if (!first) continue;
     yield first;
     if (first.type !== 'dir') continue;
-    const stack: Array<{ dir: string; names: string[]; next: number }> = [{ dir: top, names: children(topReal), next: 0 }];
+    const stack: Array<{ dir: string; names: string[]; next: number }> = [
+      { dir: top, names: children(topReal), next: 0 },
+    ];
     while (stack.length > 0) {
       const frame = stack[stack.length - 1]!;
       if (frame.next >= frame.names.length) {

@@ -24,9 +24,13 @@ export async function checkWithCache(
   const { cacheFile, nowMs, fullCheckIntervalMs, ...check } = options;
   const opened = cacheFile ? await cacheFile.open(info.digest) : undefined;
   const full =
-    !opened || (fullCheckIntervalMs !== undefined && nowMs - opened.header.fullCheckAtMs >= fullCheckIntervalMs);
+    !opened ||
+    (fullCheckIntervalMs !== undefined && nowMs - opened.header.fullCheckAtMs >= fullCheckIntervalMs);
   const next = cacheFile
-    ? await cacheFile.create({ baselineDigest: info.digest, fullCheckAtMs: full ? nowMs : opened!.header.fullCheckAtMs })
+    ? await cacheFile.create({
+        baselineDigest: info.digest,
+        fullCheckAtMs: full ? nowMs : opened!.header.fullCheckAtMs,
+      })
     : undefined;
   try {
     const result = await checkBaseline(info, {

@@ -43,7 +43,13 @@ class CacheCursor implements StatCacheReader {
       if (f.length !== 6) continue;
       this.#head = {
         path: unescapePath(f[0]!),
-        value: { size: Number(f[1]), mtimeMs: Number(f[2]), ctimeMs: Number(f[3]), ino: Number(f[4]), sha256: f[5]! },
+        value: {
+          size: Number(f[1]),
+          mtimeMs: Number(f[2]),
+          ctimeMs: Number(f[3]),
+          ino: Number(f[4]),
+          sha256: f[5]!,
+        },
       };
       return;
     }
@@ -69,7 +75,9 @@ export class StatCacheFile {
   }
 
   /** The header and a reader, or undefined when there is no usable cache for this baseline. */
-  async open(baselineDigest: string): Promise<{ header: StatCacheHeader; reader: StatCacheReader & { close(): void } } | undefined> {
+  async open(
+    baselineDigest: string,
+  ): Promise<{ header: StatCacheHeader; reader: StatCacheReader & { close(): void } } | undefined> {
     let lines: AsyncGenerator<string>;
     let header: StatCacheHeader;
     try {
@@ -87,14 +95,17 @@ export class StatCacheFile {
   }
 
   /** A writer of the next cache; commit() replaces the file, abort() leaves the old one. */
-  async create(header: Omit<StatCacheHeader, 'format'>): Promise<StatCacheWriter & { commit(): Promise<void>; abort(): Promise<void> }> {
+  async create(
+    header: Omit<StatCacheHeader, 'format'>,
+  ): Promise<StatCacheWriter & { commit(): Promise<void>; abort(): Promise<void> }> {
     await mkdir(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.tmp-${process.pid}`;
     const out = new LineWriter(tmp, { mode: 0o600 });
     await out.write(JSON.stringify({ format: cacheFormat, ...header }));
     const file = this.file;
     return {
-      add: (p, v) => out.write(`${escapePath(p)}\t${v.size}\t${v.mtimeMs}\t${v.ctimeMs}\t${v.ino}\t${v.sha256}`),
+      add: (p, v) =>
+        out.write(`${escapePath(p)}\t${v.size}\t${v.mtimeMs}\t${v.ctimeMs}\t${v.ino}\t${v.sha256}`),
       async commit() {
         await out.close();
         await rename(tmp, file);

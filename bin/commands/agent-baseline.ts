@@ -30,10 +30,18 @@ export function registerAgentBaseline(program: Command): void {
       .option('--admindir <dir>', 'dpkg database directory (default <root>/var/lib/dpkg)')
       .option('--jobs <n>', 'hashing threads (default: the cores there are, at most 4)', jobsFlag)
       .action(
-        action(async (flags: { out?: string; root: string; config?: string; admindir?: string; jobs?: number }) => {
-          const { runCapture } = await import('../../agent/baseline/commands.ts');
-          return runCapture(flags);
-        }),
+        action(
+          async (flags: {
+            out?: string;
+            root: string;
+            config?: string;
+            admindir?: string;
+            jobs?: number;
+          }) => {
+            const { runCapture } = await import('../../agent/baseline/commands.ts');
+            return runCapture(flags);
+          },
+        ),
       ),
     'kiln-agent baseline capture --out /etc/kiln/baseline.json',
     'kiln-agent baseline capture --root /mnt/image --out /mnt/image/etc/kiln/baseline.json',
@@ -68,17 +76,24 @@ export function registerAgentBaseline(program: Command): void {
   example(
     baseline
       .command('show')
-      .description('print the baseline: digest, roots, allowlist, and the entries at or under PATH… (all without)')
+      .description(
+        'print the baseline: digest, roots, allowlist, and the entries at or under PATH… (all without)',
+      )
       .argument('[path...]', 'logical paths (an entry and everything under it)')
       .option('--baseline <file>', 'the baseline (default: drift.baselinePath under --root)')
       .option('--root <dir>', 'the system the baseline lies in', '/')
       .option('--config <file>', 'agent config whose drift.baselinePath applies')
       .option('--json', 'print JSON: the header and an array of entries')
       .action(
-        action(async (paths: string[], flags: { baseline?: string; root: string; config?: string; json?: boolean }) => {
-          const { runShow } = await import('../../agent/baseline/commands.ts');
-          return (await runShow(paths, flags)) === 0 ? exitCodes.ok : exitCodes.failure;
-        }),
+        action(
+          async (
+            paths: string[],
+            flags: { baseline?: string; root: string; config?: string; json?: boolean },
+          ) => {
+            const { runShow } = await import('../../agent/baseline/commands.ts');
+            return (await runShow(paths, flags)) === 0 ? exitCodes.ok : exitCodes.failure;
+          },
+        ),
       ),
     'kiln-agent baseline show /usr/bin/sudo /etc/ssh',
     'kiln-agent baseline show --json /boot',

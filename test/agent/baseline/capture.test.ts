@@ -93,7 +93,10 @@ describe('baseline capture and check on a directory tree', () => {
 
   it('is clean when nothing changed, and the digest is stable across captures', async () => {
     expect(await check()).toEqual([]);
-    const again = await captureTree(root, treeRoots, { nowMs: Date.UTC(2027, 0, 1), out: path.join(root, 'again') });
+    const again = await captureTree(root, treeRoots, {
+      nowMs: Date.UTC(2027, 0, 1),
+      out: path.join(root, 'again'),
+    });
     expect(again.digest).toBe(baseline.digest);
     expect(again.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
@@ -202,5 +205,4 @@ describe('baseline capture and check on a directory tree', () => {
     });
     expect(differences.at(-1)!.after).toMatch(/\nssh-rsa SHA256:\S+ mallory$/);
   });
-
 });

@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { captureBaseline, checkBaseline } from '../../../agent/baseline/capture.ts';
+import { checkBaseline } from '../../../agent/baseline/capture.ts';
 import { parseDpkgStatus, parseRpmList, readInstalledPackages } from '../../../agent/baseline/packages.ts';
-import { dpkgStatus, makeSystemTree } from './fixture.ts';
+import { captureTree, dpkgStatus, makeSystemTree } from './fixture.ts';
 
 describe('parseDpkgStatus', () => {
   it('keeps installed packages only, with name, version and architecture', () => {
@@ -60,7 +60,7 @@ describe('packages from an admindir', () => {
   });
 
   it('reports an upgraded, a removed and an installed package; an allowlisted one is not', async () => {
-    const baseline = await captureBaseline({ root, roots: ['/usr/bin'], dpkgAdminDir: adminDir, nowMs: 0 });
+    const baseline = await captureTree(root, ['/usr/bin'], { dpkgAdminDir: adminDir });
     const upgraded = dpkgStatus
       .replace('Version: 3.0.15-1~deb12u1', 'Version: 3.0.16-1~deb12u1')
       .replace(
@@ -76,7 +76,7 @@ describe('packages from an admindir', () => {
       `${upgraded}\nPackage: netcat-openbsd\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.219-1\n`,
     );
 
-    const differences = await checkBaseline(baseline, {
+    const { differences } = await checkBaseline(baseline.info, {
       root,
       dpkgAdminDir: adminDir,
       extraAllowlist: ['package:telnet'],

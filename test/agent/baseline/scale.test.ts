@@ -36,7 +36,11 @@ describe('baseline at scale (50 000 files)', () => {
       counters,
       ...(withCache ? { cacheFile } : {}),
     });
-    return { counters, full: result.full, found: result.differences.map((d) => `${d.change} ${d.path} ${d.attribute ?? ''}`.trim()) };
+    return {
+      counters,
+      full: result.full,
+      found: result.differences.map((d) => `${d.change} ${d.path} ${d.attribute ?? ''}`.trim()),
+    };
   };
 
   beforeAll(async () => {
@@ -59,7 +63,11 @@ describe('baseline at scale (50 000 files)', () => {
 
   it('reports each attribute change once, re-hashes only what changed, and a full check sees what the cache cannot', async () => {
     const first = await check(t0);
-    expect(first).toEqual({ counters: expect.objectContaining({ hashed: 50_000, cached: 0 }), full: true, found: [] });
+    expect(first).toEqual({
+      counters: expect.objectContaining({ hashed: 50_000, cached: 0 }),
+      full: true,
+      found: [],
+    });
     const quiet = await check(t0 + 1000);
     expect(quiet).toEqual({ counters: { hashed: 0, cached: 50_000, bytesRead: 0 }, full: false, found: [] });
 

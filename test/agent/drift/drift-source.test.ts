@@ -3,19 +3,18 @@
  * file-system watcher is sent once as a drift event with its details, and a restart with the same
  * state directory sends nothing again. The stat cache re-hashes only changed files (ctime counts).
  */
-import { mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { captureBaseline, checkBaseline, writeBaselineFile } from '../../../agent/baseline/capture.ts';
-import type { HashStats } from '../../../agent/baseline/hash.ts';
-import type { Baseline } from '../../../agent/baseline/types.ts';
+import type { HashStats } from '../../../agent/baseline/scan.ts';
 import { agentConfigSchema } from '../../../agent/config.ts';
+import { checkWithCache } from '../../../agent/drift/incremental.ts';
 import { createDriftSource, type DriftCheckReport } from '../../../agent/drift/index.ts';
-import { PersistentHashCache } from '../../../agent/drift/stat-cache.ts';
+import { StatCacheFile } from '../../../agent/drift/stat-cache.ts';
 import { silentLogger } from '../../../lib/log.ts';
 import type { WireEvent } from '../../../lib/wire.ts';
-import { makeSystemTree, treeRoots } from '../baseline/fixture.ts';
+import { type CapturedTree, captureTree, makeSystemTree, treeRoots } from '../baseline/fixture.ts';
 
 const identity = { instanceId: 'i-0drift', hostname: 'web-1', bootId: 'boot-1' };
 
@@ -27,13 +26,12 @@ async function waitFor(condition: () => boolean): Promise<void> {
 describe('drift source', () => {
   let root: string;
   let stateDir: string;
-  let baseline: Baseline;
+  let baseline: CapturedTree;
 
   beforeEach(async () => {
     root = await makeSystemTree();
     stateDir = await mkdtemp(path.join(tmpdir(), 'kiln-state-'));
-    baseline = await captureBaseline({ root, roots: treeRoots, nowMs: 0 });
-    await writeBaselineFile(path.join(root, 'etc/kiln/baseline.json'), baseline);
+    baseline = await captureTree(root, treeRoots);
   });
   afterEach(async () => {
     await rm(root, { recursive: true, force: true });
@@ -48,6 +46,7 @@ describe('drift source', () => {
     });
     const source = createDriftSource(config, identity, silentLogger, {
       root,
+      procDir: path.join(root, 'no-proc'),
       now: () => Date.UTC(2026, 4, 1, 9),
       observe: (what, report) => {
         if (what === 'watching') watching.ready = true;
@@ -85,6 +84,7 @@ describe('drift source', () => {
       drift: {
         change: 'changed',
         category: 'file',
+        severity: 'critical',
         path: '/usr/bin/tool',
         attribute: 'size',
         before: '20',
@@ -111,17 +111,28 @@ describe('drift source', () => {
     await second.begin();
     await waitFor(() => againReports.length >= 1);
     await second.source.stop();
-    expect(againReports[0]).toMatchObject({ reason: 'start', differences: 3, sent: 0, hashed: 0 });
+    expect(againReports[0]).toMatchObject({
+      reason: 'start',
+      differences: 3,
+      sent: 0,
+      hashed: 0,
+      full: false,
+    });
     expect(again).toEqual([]);
     expect(new Set(events.map((e) => e.event.id)).size).toBe(3);
   });
 
   it('the stat cache re-hashes only files whose size, mtime, ctime or inode changed', async () => {
-    const cache = new PersistentHashCache(path.join(stateDir, 'cache.json'));
+    const cacheFile = new StatCacheFile(path.join(stateDir, 'cache'));
     const count = async () => {
       const counters: HashStats = { hashed: 0, cached: 0, bytesRead: 0 };
-      const differences = await checkBaseline(baseline, { root, cache, counters });
-      await cache.save();
+      const { differences } = await checkWithCache(baseline.info, {
+        root,
+        procDir: path.join(root, 'no-proc'),
+        cacheFile,
+        nowMs: 0,
+        counters,
+      });
       return { counters, differences };
     };
     const first = await count();
@@ -138,7 +149,9 @@ describe('drift source', () => {
     expect(third.counters).toMatchObject({ hashed: 1, cached: 8 });
     expect(third.differences.map((d) => `${d.path} ${d.attribute}`)).toEqual(['/etc/app.conf sha256']);
 
-    const reloaded = new PersistentHashCache(path.join(stateDir, 'cache.json'));
-    expect(await reloaded.load()).toBe(9);
+    // The cache is a line per file after its header, in walk order.
+    const lines = (await readFile(path.join(stateDir, 'cache'), 'utf8')).trimEnd().split('\n');
+    expect(lines.length).toBe(1 + 9);
+    expect(lines[1]).toMatch(/^\/etc\/app\.conf\t12\t[\d.]+\t[\d.]+\t\d+\t[0-9a-f]{64}$/);
   });
 });
