@@ -6,6 +6,9 @@
  * CPU seconds (user + sys, threads included) and peak RSS are that phase's alone. Prints a
  * Markdown table.
  *
+ * The kiln phases run from an esbuild bundle of this file (as the agent runs from its bundle,
+ * not from TypeScript sources) with `--max-old-space-size=48`, the heap the agent's unit gives it.
+ *
  *   node bench/baseline.ts [--tree /usr] [--jobs 1] [--no-aide]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -17,6 +20,7 @@ import { captureBaseline } from '../agent/baseline/capture.ts';
 import type { HashStats } from '../agent/baseline/scan.ts';
 import { checkWithCache } from '../agent/drift/incremental.ts';
 import { StatCacheFile } from '../agent/drift/stat-cache.ts';
+import { build } from 'esbuild';
 import { renderTable } from '../lib/table.ts';
 
 const args = process.argv.slice(2);
