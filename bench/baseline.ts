@@ -15,12 +15,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { build } from 'esbuild';
 import { openBaseline } from '../agent/baseline/baseline-file.ts';
 import { captureBaseline } from '../agent/baseline/capture.ts';
 import type { HashStats } from '../agent/baseline/scan.ts';
 import { checkWithCache } from '../agent/drift/incremental.ts';
 import { StatCacheFile } from '../agent/drift/stat-cache.ts';
-import { build } from 'esbuild';
 import { renderTable } from '../lib/table.ts';
 
 const args = process.argv.slice(2);

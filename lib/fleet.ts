@@ -3,6 +3,7 @@
  * Written by the collector's registry updater, read by `kiln fleet`, the policy engine,
  * `kiln images`, `kiln investigate` and the dashboards. ECS where ECS has a field, `kiln.*` else.
  */
+import type { DriftSeverity } from './drift-severity.ts';
 
 /** Where an instance is in its life, as kiln sees it. */
 export type InstanceStatus = 'running' | 'silent' | 'terminated' | 'replacing' | 'replaced';
@@ -59,6 +60,10 @@ export interface RegistryDocument {
       latest_at?: string;
       count: number;
       latest_path?: string;
+      /** The most severe drift seen since the instance drifted (lib/drift-severity.ts). */
+      severity?: DriftSeverity;
+      /** When drift of each severity was first seen: the grace period of that severity counts from it. */
+      first_at_by_severity?: Partial<Record<DriftSeverity, string>>;
       /** Ids of the latest drift events counted (bounded), so a re-delivered event is not counted twice. */
       recent_ids?: string[];
       /** first_at minus boot_time, stored because the minimal cluster has no painless to compute it. */

@@ -7,6 +7,8 @@
  * attest. Also routes each event to its daily index: by its own `@timestamp` inside the accepted
  * window, else by the day it arrived (an instance cannot create indices for any day it likes).
  */
+
+import { driftSeverity } from '../../lib/drift-severity.ts';
 import type { EventFamily, IndexNames } from '../../lib/indices.ts';
 import { deriveEventId, type EventKind, type WireEvent } from '../../lib/wire.ts';
 import type { BulkItem } from '../storage/bulk-writer/encoder.ts';
@@ -47,6 +49,7 @@ export function stampIdentity(event: WireEvent, identity: InstanceIdentity, inge
   }
   if (identity.bakeId) kiln.bake = { id: identity.bakeId };
   if (kind === 'facts') stampFacts(kiln, claimedCloud, claimedKiln, identity);
+  if (kind === 'drift') stampDriftSeverity(kiln);
   const host: Record<string, unknown> = { ...(isPlainObject(claimedHost) ? claimedHost : {}) };
   delete host.id;
   delete host.name;
@@ -148,4 +151,23 @@ export function toBulkItems(
       : event;
     return { id: storedIdOf(instanceId, event.event.id), index: route.index, doc };
   });
+}
+
+/**
+ * The severity of a drift event is the collector's: derived from what changed (category,
+ * change, path, attribute) by the shared table, whatever the instance put in the field.
+ */
+function stampDriftSeverity(kiln: Record<string, unknown>): void {
+  const drift = kiln.drift;
+  if (!isPlainObject(drift)) return;
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  kiln.drift = {
+    ...drift,
+    severity: driftSeverity({
+      category: text(drift.category),
+      change: text(drift.change),
+      path: text(drift.path),
+      attribute: text(drift.attribute),
+    }),
+  };
 }

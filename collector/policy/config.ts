@@ -102,6 +102,15 @@ export const policySchema = z
         action: z.enum(['replace', 'notify']).default('replace'),
         /** How long a drift may last before the decision is taken. Default 0s. */
         gracePeriod: durationMs.default(0),
+        /** Per severity (critical, high, medium, low), instead of gracePeriod, e.g. `{ high: 1h, medium: 6h }`. Default none. */
+        gracePeriodBySeverity: z
+          .strictObject({
+            critical: durationMs.optional(),
+            high: durationMs.optional(),
+            medium: durationMs.optional(),
+            low: durationMs.optional(),
+          })
+          .default({}),
       })
       .optional(),
     silence: z

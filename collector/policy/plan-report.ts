@@ -89,7 +89,7 @@ export function renderPlanReport(report: PlanReport): string {
     d.instanceId,
     d.group,
     d.ageProvenance === 'claimed' ? `${formatDurationMs(d.ageMs)} (claimed)` : formatDurationMs(d.ageMs),
-    d.trigger,
+    d.severity ? `${d.trigger} (${d.severity})` : d.trigger,
     d.kind === 'notify' ? 'notify' : d.action,
     d.outcome === 'taken' ? d.reason : `${d.outcome}: ${d.reason}`,
     d.reasonText,

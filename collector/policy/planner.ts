@@ -5,10 +5,12 @@
  */
 
 import { bareImageId } from '../../bake/lineage.ts';
+import type { DriftSeverity } from '../../lib/drift-severity.ts';
 import { formatDurationMs } from '../../lib/duration.ts';
 import { ageStartOf, type Provenance, type RegistryDocument } from '../../lib/fleet.ts';
 import type { ActionType } from '../actions/config.ts';
 import type { Policy } from './config.ts';
+import { driftClock } from './drift-grace.ts';
 import { decisionId, effectiveMaxAgeMs, groupKey, selects } from './selection.ts';
 import { windowOpen } from './window.ts';
 
@@ -49,6 +51,8 @@ export type Decision = Verdict & {
   ageProvenance: Provenance;
   /** Shown in the plan, e.g. for aws-ec2-terminate. */
   warning?: string;
+  /** Drift decisions: the most severe drift seen (lib/drift-severity.ts). */
+  severity?: DriftSeverity;
 };
 
 /** A replacement requested and not yet followed by a successor. */
@@ -238,24 +242,33 @@ function dueDecision(
   }
   const drift = doc.kiln.drift;
   if (policy.onDrift && drift.state === 'drifted') {
-    const since = drift.first_at ?? drift.latest_at ?? doc.kiln.status_changed_at;
-    const driftedMs = nowMs - Date.parse(since);
-    const grace = policy.onDrift.gracePeriod;
+    const clock = driftClock(doc, policy.onDrift);
+    const driftedMs = nowMs - Date.parse(clock.since);
     const kind = policy.onDrift.action === 'replace' ? 'replace' : 'notify';
     const path = drift.latest_path ? ` (latest: ${drift.latest_path})` : '';
-    if (driftedMs >= grace) {
+    const severity = clock.severity ? ` (${drift.severity ?? clock.severity})` : '';
+    const graceOf = clock.severity ? `${clock.severity} grace period` : 'grace period';
+    if (nowMs >= clock.dueAtMs) {
       candidates.push(
-        base('drift', kind, since, `drifted from its baseline ${formatDurationMs(driftedMs)} ago${path}`),
+        base(
+          'drift',
+          kind,
+          clock.since,
+          `drifted${severity} from its baseline ${formatDurationMs(driftedMs)} ago${path}`,
+        ),
       );
     } else {
       graceWait = base(
         'drift',
         kind,
-        since,
-        `drifted ${formatDurationMs(driftedMs)} ago${path}; grace period ${formatDurationMs(grace)} ends at ${new Date(Date.parse(since) + grace).toISOString()}`,
+        clock.since,
+        `drifted${severity} ${formatDurationMs(driftedMs)} ago${path}; ${graceOf} ${formatDurationMs(clock.graceMs)} ends at ${new Date(clock.dueAtMs).toISOString()}`,
       );
       graceWait.verdict = { outcome: 'deferred', reason: 'grace_period' };
     }
+    const chosenSeverity = drift.severity ?? clock.severity;
+    if (chosenSeverity)
+      for (const c of [...candidates, ...(graceWait ? [graceWait] : [])]) c.severity = chosenSeverity;
   }
   if (policy.maxAge !== undefined) {
     const limit = effectiveMaxAgeMs(policy.maxAge, policy.spreadPercent, id);

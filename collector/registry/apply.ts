@@ -5,6 +5,8 @@
  * launch time when attested) comes from the instance token; what only the instance says (its
  * facts) is recorded with `kiln.provenance.<fact>: claimed`, and never overrides an attested value.
  */
+
+import { driftSeverity, moreSevere } from '../../lib/drift-severity.ts';
 import type { InstanceStatus, Provenance, RegistryDocument } from '../../lib/fleet.ts';
 import type { WireEvent } from '../../lib/wire.ts';
 import { type InstanceIdentity, trustOf } from '../tokens/identity.ts';
@@ -187,11 +189,24 @@ function applyDrift(doc: RegistryDocument, event: WireEvent, at: string): void {
   drift.state = 'drifted';
   drift.count += 1;
   if (!drift.first_at || earlier(at, drift.first_at)) drift.first_at = at;
+  const fields = obj(obj(event.kiln).drift);
   if (!drift.latest_at || !earlier(at, drift.latest_at)) {
     drift.latest_at = at;
-    const path = str(obj(obj(event.kiln).drift).path);
+    const path = str(fields.path);
     if (path) drift.latest_path = path;
   }
+  // Derived again here, never read from the event: severity decides how soon a policy replaces.
+  const severity = driftSeverity({
+    category: str(fields.category) ?? '',
+    change: str(fields.change) ?? '',
+    path: str(fields.path) ?? '',
+    attribute: str(fields.attribute),
+  });
+  drift.severity = moreSevere(drift.severity, severity);
+  const bySeverity = { ...(drift.first_at_by_severity ?? {}) };
+  const seen = bySeverity[severity];
+  if (!seen || earlier(at, seen)) bySeverity[severity] = at;
+  drift.first_at_by_severity = bySeverity;
   updateFirstAfterBoot(doc);
 }
 

@@ -117,6 +117,8 @@ const driftKiln: Properties = {
   drift: object({
     change: keyword,
     category: keyword,
+    /** critical | high | medium | low, set by the collector (lib/drift-severity.ts). */
+    severity: keyword,
     path: keyword,
     attribute: keyword,
     before: keyword,
@@ -204,6 +206,8 @@ const registryKiln: Properties = {
     latest_at: date,
     count: long,
     latest_path: keyword,
+    severity: keyword,
+    first_at_by_severity: object({ critical: date, high: date, medium: date, low: date }),
     recent_ids: storedOnly,
     /** first_at minus boot_time, stored because the minimal cluster has no painless to compute it. */
     first_after_boot_ms: long,

@@ -80,7 +80,33 @@ describe('stampIdentity', () => {
       testIdentity({ instanceId: 'i-1' }),
       ingested,
     );
-    expect(drift.kiln).toEqual({ kind: 'drift', drift: { path: '/etc/x' } });
+    expect(drift.kiln).toEqual({ kind: 'drift', drift: { path: '/etc/x', severity: 'medium' } });
+  });
+
+  it('sets a drift event’s severity from what changed, whatever the instance claimed', () => {
+    const stamped = stampIdentity(
+      event({
+        kiln: {
+          kind: 'drift',
+          drift: {
+            change: 'changed',
+            category: 'file',
+            path: '/usr/lib/x86_64-linux-gnu/libc.so.6',
+            attribute: 'sha256',
+            severity: 'low',
+          },
+        },
+      }),
+      testIdentity({ instanceId: 'i-1' }),
+      ingested,
+    );
+    expect(stamped.kiln.drift).toEqual({
+      change: 'changed',
+      category: 'file',
+      path: '/usr/lib/x86_64-linux-gnu/libc.so.6',
+      attribute: 'sha256',
+      severity: 'critical',
+    });
   });
 
   it('stamps attested cloud facts on facts events and keeps what the instance claimed beyond them apart', () => {

@@ -16,6 +16,8 @@ export interface InstanceSpec {
   role?: string;
   status?: RegistryDocument['kiln']['status'];
   driftedForMs?: number;
+  /** When drift of each severity was first seen, as ms before now (the registry's first_at_by_severity). */
+  driftSeverityForMs?: Partial<Record<'critical' | 'high' | 'medium' | 'low', number>>;
   silentForMs?: number;
   labels?: Record<string, string>;
   image?: string;
@@ -52,6 +54,16 @@ export function registryDoc(spec: InstanceSpec, nowMs = baseMs): RegistryDocumen
               count: 1,
               first_at: iso(nowMs - spec.driftedForMs),
               latest_path: '/etc/ssh/sshd_config',
+              ...(spec.driftSeverityForMs
+                ? {
+                    severity: (['critical', 'high', 'medium', 'low'] as const).find(
+                      (s) => spec.driftSeverityForMs![s] !== undefined,
+                    )!,
+                    first_at_by_severity: Object.fromEntries(
+                      Object.entries(spec.driftSeverityForMs).map(([s, ms]) => [s, iso(nowMs - ms!)]),
+                    ),
+                  }
+                : {}),
             },
     },
   };

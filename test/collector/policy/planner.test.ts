@@ -167,6 +167,55 @@ describe('planDecisions over a registry of 50 instances (fake clock)', () => {
     expect(first!.outcome).toBe(open ? 'taken' : 'deferred');
   });
 
+  it('drift: a grace period per severity, counted from when that severity was first seen', () => {
+    const docs = [
+      // Critical for 1 minute: replaced at once (critical has no grace).
+      registryDoc({
+        id: 'rootkit',
+        ageMs: dayMs,
+        group: 'g',
+        driftedForMs: 2 * hourMs,
+        driftSeverityForMs: { critical: 60_000, medium: 2 * hourMs },
+      }),
+      // A new port 30 minutes ago: waits for the high grace period of 1h.
+      registryDoc({
+        id: 'new-port',
+        ageMs: 2 * dayMs,
+        group: 'h',
+        driftedForMs: 30 * 60_000,
+        driftSeverityForMs: { high: 30 * 60_000 },
+      }),
+      // Medium drift for 7 hours: past its 6h grace.
+      registryDoc({
+        id: 'config',
+        ageMs: 3 * dayMs,
+        group: 'i',
+        driftedForMs: 7 * hourMs,
+        driftSeverityForMs: { medium: 7 * hourMs },
+      }),
+    ];
+    const policy = policyOf({
+      onDrift: { gracePeriod: '1d', gracePeriodBySeverity: { critical: '0s', high: '1h', medium: '6h' } },
+      ...replace,
+      ...safety({ maxConcurrent: 5, maxConcurrentPerGroup: 5, minHealthyShare: 0 }),
+    });
+    const decisions = planDecisions(docs, policy, baseMs, []);
+    expect(decisions.map((d) => [d.instanceId, d.outcome, d.reason, d.severity])).toEqual([
+      ['new-port', 'deferred', 'grace_period', 'high'],
+      ['config', 'taken', 'drift_grace_elapsed', 'medium'],
+      ['rootkit', 'taken', 'drift_grace_elapsed', 'critical'],
+    ]);
+    expect(decisions[0]!.reasonText).toBe(
+      'drifted (high) 30m ago (latest: /etc/ssh/sshd_config); high grace period 1h ends at 2026-03-02T12:30:00.000Z',
+    );
+    expect(decisions[2]!.reasonText).toBe(
+      'drifted (critical) from its baseline 2h ago (latest: /etc/ssh/sshd_config)',
+    );
+    expect(() => policyOf({ onDrift: { gracePeriodBySeverity: { urgent: '1h' } }, ...replace })).toThrow(
+      /urgent/,
+    );
+  });
+
   it('drift: deferred during the grace period, replaced after it, notified when onDrift is notify', () => {
     const docs = [
       registryDoc({ id: 'young-drift', ageMs: dayMs, group: 'g', driftedForMs: 10 * 60_000 }),

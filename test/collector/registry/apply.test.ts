@@ -164,6 +164,35 @@ describe('attested and claimed facts', () => {
   });
 });
 
+describe('drift severity in the registry', () => {
+  const drift = (s: number, fields: Record<string, string>): WireEvent => ({
+    '@timestamp': t(s),
+    event: { id: `drift-${s}` },
+    kiln: { kind: 'drift', drift: { severity: 'low', ...fields } },
+  });
+
+  it('keeps the most severe drift and when each severity was first seen, derived from what changed', () => {
+    const doc = applyEvents(
+      newRegistryDocument(id, t(0)),
+      id,
+      [
+        drift(30, { change: 'changed', category: 'file', path: '/etc/motd', attribute: 'sha256' }),
+        drift(10, { change: 'added', category: 'socket', path: 'tcp/0.0.0.0:4444' }),
+        drift(50, { change: 'added', category: 'authorized_keys', path: '/root/.ssh/authorized_keys' }),
+        drift(40, { change: 'added', category: 'socket', path: 'tcp/0.0.0.0:5555' }),
+      ],
+      Date.parse(t(60)),
+    );
+    expect(doc.kiln.drift).toMatchObject({
+      state: 'drifted',
+      count: 4,
+      first_at: t(10),
+      severity: 'critical',
+      first_at_by_severity: { high: t(10), critical: t(50) },
+    });
+  });
+});
+
 describe('kiln fleet rows', () => {
   it('shows instance, image with name, age from launch, drift, status and last seen', () => {
     const doc = newRegistryDocument(id, t(0));
