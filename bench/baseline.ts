@@ -15,7 +15,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { build } from 'esbuild';
 import { openBaseline } from '../agent/baseline/baseline-file.ts';
 import { captureBaseline } from '../agent/baseline/capture.ts';
 import type { HashStats } from '../agent/baseline/scan.ts';
@@ -102,16 +101,24 @@ async function runAll(): Promise<void> {
     .map((l) => l.toFixed(2))
     .join(' ');
   try {
-    const self = [
-      process.execPath,
-      new URL(import.meta.url).pathname,
-      '--tree',
-      tree,
-      '--jobs',
-      String(jobs),
-      '--dir',
-      dir,
-    ];
+    const bundle = path.join(dir, 'bench-baseline.mjs');
+    // Loaded here only: the bundled phases run where there is no node_modules.
+    const { build } = await import('esbuild');
+    await build({
+      entryPoints: [new URL(import.meta.url).pathname],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      outfile: bundle,
+      logLevel: 'warning',
+      external: ['esbuild'],
+      banner: {
+        js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    const node = [process.execPath, '--max-old-space-size=48', bundle];
+    const self = [...node, '--tree', tree, '--jobs', String(jobs), '--dir', dir];
     const rows: Array<Array<string | number>> = [];
     const row = (label: string, m: Measured, note: string) =>
       rows.push([label, m.wallS.toFixed(1), m.cpuS.toFixed(1), Math.round(m.maxRssMiB), note]);
