@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { openBaseline } from '../agent/baseline/baseline-file.ts';
 import { describeError, KilnError } from '../lib/errors.ts';
 import { packerBuildArgv, packerEnv, parseAnsibleVersion, parsePackerVersion } from './argv.ts';
 import { type ComposePlan, composeJsonTemplate, kilnProvisioners, plannedSteps } from './compose.ts';
@@ -210,7 +211,7 @@ async function build(
   fields.status = 'succeeded';
   fields.artifacts = artifactIds(progress.artifacts);
   fields.manifest = manifest;
-  const baseline = readJson(join(plan.downloadDir, 'baseline.json'));
+  const baseline = await baselineRecord(join(plan.downloadDir, 'baseline.json'));
   if (baseline) fields.baseline = baseline;
   if (typeof manifest.baselineDigest === 'string') fields.baseline_digest = manifest.baselineDigest;
   if (typeof manifest.packagesDigest === 'string') fields.packages_digest = manifest.packagesDigest;
@@ -250,6 +251,21 @@ function renderPlan(
     `composed template (${basename(config.template)} + kiln):`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What the bake record keeps of the baseline: its header (roots, allowlist, packages, units,
+ * accounts, kernel modules), digest, capture time and entry count; the entries stay in the file
+ * (one line per file of the image: far too many for a document).
+ */
+async function baselineRecord(file: string): Promise<Record<string, unknown> | undefined> {
+  if (!existsSync(file)) return undefined;
+  try {
+    const info = await openBaseline(file);
+    return { ...info.header, digest: info.digest, capturedAt: info.capturedAt, entries: info.entries };
+  } catch {
+    return undefined;
+  }
 }
 
 function readJson(file: string): Record<string, unknown> | undefined {
