@@ -48,9 +48,17 @@ export interface Allowlist {
   allows(category: DriftCategory, name: string): boolean;
 }
 
-/** Compiles the allowlist (defaults plus configured globs, de-duplicated, order kept). */
+/**
+ * Compiles the allowlist (defaults plus configured globs, de-duplicated, order kept). Each glob is
+ * tried only on subjects starting with its literal base (`/etc/ssh` for `/etc/ssh/ssh_host_*`):
+ * a walk of `/usr` asks for every entry, and almost no glob can match there.
+ */
 export function compileAllowlist(globs: readonly string[]): Allowlist {
   const unique = [...new Set(globs)];
-  const match = unique.length > 0 ? picomatch(unique, { dot: true }) : () => false;
+  const matchers = unique.map((glob) => ({
+    base: picomatch.scan(glob).base,
+    test: picomatch(glob, { dot: true }),
+  }));
+  const match = (subject: string) => matchers.some((m) => subject.startsWith(m.base) && m.test(subject));
   return { globs: unique, allows: (category, name) => match(allowlistSubject(category, name)) };
 }

@@ -32,6 +32,17 @@ export function compareEntries(a: FileEntry, b: FileEntry): Difference[] {
   // A different type makes the other attributes meaningless: report the type alone.
   if (a.type !== b.type)
     return [{ ...base, attribute: 'type', before: describeFile(a), after: describeFile(b) }];
+  // Most entries are unchanged: compare the raw values first, build strings only on a difference.
+  if (
+    a.mode === b.mode &&
+    a.owner === b.owner &&
+    a.group === b.group &&
+    a.size === b.size &&
+    (a.ino === undefined || a.ino === b.ino) &&
+    a.sha256 === b.sha256 &&
+    a.target === b.target
+  )
+    return [];
   const out: Difference[] = [];
   for (const [name, key] of attributes) {
     if (key === 'ino' && a.ino === undefined) continue;

@@ -33,7 +33,7 @@ export function realPathOf(root: string, logical: string): string {
 
 function lstatOrUndefined(real: string): Stats | undefined {
   try {
-    return lstatSync(real);
+    return lstatSync(real, { throwIfNoEntry: false });
   } catch {
     return undefined;
   }

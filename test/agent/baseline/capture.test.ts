@@ -2,7 +2,18 @@
  * Capture and check on a real directory tree: every kind of change is reported exactly once,
  * with its attribute, before and after; allowlisted paths are not.
  */
-import { appendFile, chmod, chown, lstat, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  chmod,
+  chown,
+  lstat,
+  readFile,
+  rename,
+  rm,
+  symlink,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkBaseline } from '../../../agent/baseline/capture.ts';
@@ -108,8 +119,9 @@ describe('baseline capture and check on a directory tree', () => {
     await chown(path.join(root, '/usr/bin/other'), 1000, 1000);
     await writeFile(path.join(root, '/usr/bin/backdoor'), 'nc -l 4444\n');
     await unlink(path.join(root, '/etc/nginx/nginx.conf'));
-    await unlink(path.join(root, '/opt/app/current'));
-    await symlink('v2', path.join(root, '/opt/app/current'));
+    // Made beside it, then renamed over it: a new inode for certain (a freed one may be reused).
+    await symlink('v2', path.join(root, '/opt/app/current.new'));
+    await rename(path.join(root, '/opt/app/current.new'), path.join(root, '/opt/app/current'));
     // Allowlisted: the hostname and a new SSH host key are expected on a fresh instance.
     await writeFile(path.join(root, '/etc/hostname'), 'ip-10-0-0-12\n');
     await writeFile(path.join(root, '/etc/ssh/ssh_host_ed25519_key'), 'new host key\n');

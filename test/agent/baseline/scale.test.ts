@@ -4,7 +4,7 @@
  * check catches a change the stat cache cannot see.
  */
 import { chmodSync, chownSync, copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { appendFile, lstat, mkdtemp, readFile, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,7 +83,6 @@ describe('baseline at scale (50 000 files)', () => {
     renameSync(`${p(7, 7)}.tmp`, p(7, 7)); // same content, new inode
     await writeFile(path.join(root, 'srv/d008/new'), 'new file\n');
     await unlink(p(9, 9));
-    const inodeBefore = (await lstat(p(7, 7))).ino;
 
     const changed = await check(t0 + 2000);
     expect(changed.found).toEqual([
@@ -101,7 +100,6 @@ describe('baseline at scale (50 000 files)', () => {
     // Seven files have new stats (content, mode, owner, group, size, inode, added): seven hashes.
     // 49 999 files now (one became a directory, one removed, one added).
     expect(changed.counters).toMatchObject({ hashed: 7, cached: 49_999 - 7 });
-    expect(inodeBefore).toBe((await lstat(p(7, 7))).ino);
 
     // Content changed with size and mtime kept: ctime still moves, so the next check sees it...
     const quiet2 = await check(t0 + 3000);
