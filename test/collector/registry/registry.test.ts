@@ -224,6 +224,9 @@ describe('fleet registry on the real Elasticsearch', () => {
       latest_at: '2026-05-01T08:15:00.000Z',
       latest_path: 'netcat-openbsd:amd64',
       first_after_boot_ms: 600_000,
+      // sshd_config changed (critical), then a package installed (medium).
+      severity: 'critical',
+      first_at_by_severity: { critical: '2026-05-01T08:10:00.000Z', medium: '2026-05-01T08:15:00.000Z' },
     });
     expect(doc['@timestamp']).toBe('2026-05-01T08:15:01.000Z');
   });
