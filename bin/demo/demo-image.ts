@@ -99,6 +99,9 @@ export function prepareDemoImage(
       baselinePath: baselineFile,
       intervalMs: 5000,
       roots: [join(image, 'etc/shop'), join(image, 'opt/shop')],
+      // The demo's "instances" share this machine with everything else running on it: its
+      // listening sockets and kernel modules are not theirs to drift.
+      allowlist: ['socket:*/*', 'module:*'],
     },
     shutdown: { deadlineMs: 15_000 },
   };
