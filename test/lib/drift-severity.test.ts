@@ -66,6 +66,7 @@ describe('drift severity', () => {
       windowOpen: true,
       inFlight: [],
       decisions: [decision],
+      images: [],
       warnings: [],
     });
     expect(text.split('\n').find((l) => l.includes('i-1'))).toMatch(
