@@ -7,7 +7,8 @@
  * Markdown table.
  *
  * The kiln phases run from an esbuild bundle of this file (as the agent runs from its bundle,
- * not from TypeScript sources) with `--max-old-space-size=48`, the heap the agent's unit gives it.
+ * not from TypeScript sources) with the V8 flags the agent executable runs with
+ * (scripts/agent-runtime-flags.mjs: a 48 MiB heap, 1 MiB semi-spaces, two GC threads).
  *
  *   node bench/baseline.ts [--tree /usr] [--jobs 1] [--no-aide]
  */
@@ -21,6 +22,7 @@ import type { HashStats } from '../agent/baseline/scan.ts';
 import { checkWithCache } from '../agent/drift/incremental.ts';
 import { StatCacheFile } from '../agent/drift/stat-cache.ts';
 import { renderTable } from '../lib/table.ts';
+import { agentExecArgv } from '../scripts/agent-runtime-flags.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -117,7 +119,8 @@ async function runAll(): Promise<void> {
         js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
     });
-    const node = [process.execPath, '--max-old-space-size=48', bundle];
+    // The flags the agent executable runs with (heap, semi-spaces, GC threads), as in the image.
+    const node = [process.execPath, ...agentExecArgv, bundle];
     const self = [...node, '--tree', tree, '--jobs', String(jobs), '--dir', dir];
     const rows: Array<Array<string | number>> = [];
     const row = (label: string, m: Measured, note: string) =>
