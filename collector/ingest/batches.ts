@@ -168,8 +168,8 @@ export class BatchHandler {
     const report = await this.#o.writer.write(items, refusals);
     // Report in the agent's own ids: the stored _id is scoped to the instance.
     const original = new Map<string, string>();
-    items.forEach((item, i) => original.set(item.id, accepted[i]!.event.id));
-    refusals.forEach((r, i) => original.set(r.item.id, refusedEvents[i]!.event.event.id));
+    for (const [i, item] of items.entries()) original.set(item.id, accepted[i]!.event.id);
+    for (const [i, r] of refusals.entries()) original.set(r.item.id, refusedEvents[i]!.event.event.id);
     const back = (storedId: string) => original.get(storedId) ?? storedId;
     const result: BatchResult = {
       stored: report.stored.map(back),
