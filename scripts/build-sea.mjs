@@ -88,7 +88,11 @@ function seaAssetLoader() {
   return {
     name: 'kiln-sea-assets',
     setup(b) {
-      const filter = new RegExp(`^(${Object.keys(lazyPackages).map((n) => n.replace(/[/.]/g, '\\$&')).join('|')})$`);
+      const filter = new RegExp(
+        `^(${Object.keys(lazyPackages)
+          .map((n) => n.replace(/[/.]/g, '\\$&'))
+          .join('|')})$`,
+      );
       b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'kiln-sea-asset' }));
       b.onLoad({ filter: /.*/, namespace: 'kiln-sea-asset' }, (args) => ({
         loader: 'js',
@@ -125,7 +129,12 @@ export async function buildSea({ define, minify, arches = ['x64', 'arm64'] }) {
     define,
     logLevel: 'warning',
   };
-  await build({ ...common, entryPoints: [join(root, 'bin/kiln-agent.ts')], outfile: main, plugins: [seaAssetLoader()] });
+  await build({
+    ...common,
+    entryPoints: [join(root, 'bin/kiln-agent.ts')],
+    outfile: main,
+    plugins: [seaAssetLoader()],
+  });
   const assets = {};
   for (const [pkg, name] of Object.entries(lazyPackages)) {
     const entry = join(work, `${name}.entry.cjs`);
