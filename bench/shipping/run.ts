@@ -200,8 +200,9 @@ async function main(options: BenchOptions): Promise<number> {
         rows.push(notRun(id, 'interrupted before it ran', expectedDocs, bytes));
         continue;
       }
-      const made = make(id, ctx);
       const again = n >= options.only.length;
+      // The repeat starts from scratch: its own work directory, so no checkpoints of the first run.
+      const made = make(id, again ? { ...ctx, workDir: (name) => ctx.workDir(`${name}-again`) } : ctx);
       const shipper =
         typeof made === 'string' || !again ? made : { ...made, name: `${made.name} (again, last)` };
       if (typeof shipper === 'string') {
