@@ -9,8 +9,9 @@
  *   `kiln investigate` filter on `cloud.instance.id`), `kiln.kind`, `kiln.bake.id`, and the
  *   journal's fields (the likely-cause search filters on `log.syslog.priority`).
  * - doc values only (`index: false`): `log.offset` (the tie-breaker of "last log lines" and
- *   `kiln investigate`), `event.ingested`.
- * - `_source` only: `event.id` (the `_id` already is the event's identity), `agent.*` of a log
+ *   `kiln investigate`), `event.ingested`, `event.id` (the `_id` already finds an event; its
+ *   doc values are the unique tie-breaker a `search_after` reader pages with).
+ * - `_source` only: `agent.*` of a log
  *   line (the registry and the lifecycle events carry the agent; the collector still stamps
  *   `agent.id`), `kiln.log.fingerprint` (it is the `_id`'s prefix).
  *
@@ -33,11 +34,14 @@ function propertiesOf(mapping: FieldMapping | undefined): Properties {
 
 /** The ECS `event` and `agent` objects of log indices (see the file comment). */
 export function logsEcsOverrides(): Properties {
-  const event = { ...propertiesOf(ecsCommon.event), id: storedOnly, ingested: dateSortOnly };
+  const event = { ...propertiesOf(ecsCommon.event), id: keywordSortOnly, ingested: dateSortOnly };
   const agent: Properties = {};
   for (const name of Object.keys(propertiesOf(ecsCommon.agent))) agent[name] = storedOnly;
   return { event: object(event), agent: object(agent) };
 }
+
+/** A keyword with doc values (sortable, filterable slowly) but no inverted index. */
+const keywordSortOnly: FieldMapping = { type: 'keyword', ignore_above: 1024, index: false };
 
 /** `log.offset` of log indices: sortable, not searchable. */
 export const logOffset: FieldMapping = longSortOnly;
