@@ -72,6 +72,45 @@ function stripSymbols(file) {
 }
 
 /**
+ * Packages the agent imports only when configured (`await import(...)`): the OpenTelemetry SDK
+ * (self-telemetry) and the AWS SDK's SSM client (an enrollment token in Parameter Store). In
+ * the executable each is its own CommonJS bundle stored as a SEA asset, compiled only when the
+ * agent imports it: in the main script, V8 would parse them at every start (about 2 MiB of
+ * the 3.5 MiB script; measured: 20-28 MiB less idle RSS without them).
+ */
+export const lazyPackages = {
+  '@opentelemetry/sdk-node': 'otel-sdk-node.cjs',
+  '@aws-sdk/client-ssm': 'aws-client-ssm.cjs',
+};
+
+/** An esbuild plugin that turns each lazy package into a loader of its SEA asset. */
+function seaAssetLoader() {
+  return {
+    name: 'kiln-sea-assets',
+    setup(b) {
+      const filter = new RegExp(
+        `^(${Object.keys(lazyPackages)
+          .map((n) => n.replace(/[/.]/g, '\\$&'))
+          .join('|')})$`,
+      );
+      b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'kiln-sea-asset' }));
+      b.onLoad({ filter: /.*/, namespace: 'kiln-sea-asset' }, (args) => ({
+        loader: 'js',
+        contents: `// ${args.path}: compiled from the executable's asset on first import (scripts/build-sea.mjs).
+const { getAsset } = require('node:sea');
+const { Module } = require('node:module');
+const name = ${JSON.stringify(lazyPackages[args.path])};
+const loaded = new Module('kiln-sea:' + name);
+loaded.filename = 'kiln-sea:' + name;
+loaded._compile(getAsset(name, 'utf8'), loaded.filename);
+module.exports = loaded.exports;
+`,
+      }));
+    },
+  };
+}
+
+/**
  * Builds dist/kiln-agent-linux-<arch> for each arch; returns their paths and sizes.
  * `define` carries the same compile-time constants as the plain bundles.
  */
@@ -79,9 +118,7 @@ export async function buildSea({ define, minify, arches = ['x64', 'arm64'] }) {
   const work = join(root, 'dist', 'sea');
   mkdirSync(work, { recursive: true });
   const main = join(work, 'kiln-agent.cjs');
-  await build({
-    entryPoints: [join(root, 'bin/kiln-agent.ts')],
-    outfile: main,
+  const common = {
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -91,7 +128,21 @@ export async function buildSea({ define, minify, arches = ['x64', 'arm64'] }) {
     legalComments: 'none',
     define,
     logLevel: 'warning',
+  };
+  await build({
+    ...common,
+    entryPoints: [join(root, 'bin/kiln-agent.ts')],
+    outfile: main,
+    plugins: [seaAssetLoader()],
   });
+  const assets = {};
+  for (const [pkg, name] of Object.entries(lazyPackages)) {
+    const entry = join(work, `${name}.entry.cjs`);
+    writeFileSync(entry, `module.exports = require(${JSON.stringify(pkg)});\n`);
+    const out = join(work, name);
+    await build({ ...common, entryPoints: [entry], outfile: out, nodePaths: [join(root, 'node_modules')] });
+    assets[name] = out;
+  }
   const blob = join(work, 'kiln-agent.blob');
   const config = join(work, 'sea-config.json');
   writeFileSync(
@@ -103,6 +154,7 @@ export async function buildSea({ define, minify, arches = ['x64', 'arm64'] }) {
       // Both off: they are specific to one architecture, and the blob is shared.
       useSnapshot: false,
       useCodeCache: false,
+      assets,
       execArgv: agentExecArgv,
       // NODE_OPTIONS may still add to (not replace) these, e.g. a larger heap for a big backlog.
       execArgvExtension: 'env',

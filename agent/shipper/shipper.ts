@@ -3,14 +3,14 @@
  * bytes: `push` waits while `maxQueuedBytes` — each event's JSON line plus a fixed charge for
  * its bookkeeping — or `maxQueuedEvents` are queued or in flight, so sources stop reading),
  * cuts batches by size and time, sends up to `maxInFlight` at once, and calls each event's
- * `onDurable` only for ids the collector reported durable. Failed ids are sent again with
- * exponential backoff and full jitter (lib/retry.ts), honouring Retry-After on 429/503.
+ * `onDurable` only for ids the collector reported durable. Failed ids are sent again through
+ * lib/retry.ts `retry()` (exponential backoff and full jitter, Retry-After on 429/503).
  */
 import { promisify } from 'node:util';
 import { constants, gzip } from 'node:zlib';
 import { describeError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
-import { backoffDelayMs, sleep } from '../../lib/retry.ts';
+import { type AttemptOutcome, outcome, retry, sleep } from '../../lib/retry.ts';
 import type { WireEvent } from '../../lib/wire.ts';
 import { type EncodedEvent, type EventSink, isEncoded } from '../pipeline/source.ts';
 import { type BatchLimits, batchReady, batchSize, msUntilDue, type QueuedEvent } from './batcher.ts';
@@ -20,6 +20,9 @@ import { FairGate } from './fair-gate.ts';
 import { classifyBatchResponse } from './response.ts';
 
 const gzipAsync = promisify(gzip);
+
+/** The retryable "error" of an attempt that only renewed the token: resent at once, not logged. */
+const renewed = Symbol('token renewed');
 
 /**
  * What one queued event costs besides its line: its queue entry, the file's acknowledgement
@@ -174,40 +177,71 @@ export class Shipper implements EventSink {
     }
   }
 
-  /** Sends one batch until every event in it is durable (or the shipper stops). */
+  /**
+   * Sends one batch until every event in it is durable (or the shipper stops). Each attempt
+   * posts what is still pending and says what it came to (lib/retry.ts); `retry` owns the
+   * waits: backoff with full jitter, or the collector's Retry-After.
+   */
   async #send(batch: QueuedEvent[]): Promise<void> {
     let events = batch;
-    let attempt = 0;
-    while (events.length > 0 && !this.#stopped) {
-      const outcome = await this.#post(events);
-      if (this.#stopped) return;
-      if (outcome.kind === 'result') {
-        this.#settle(events.filter((e) => outcome.durable.has(e.id)));
-        events = events.filter((e) => outcome.failed.has(e.id));
-        if (events.length === 0) return;
-        await this.#backoff(attempt++, undefined, `${events.length} events failed at the collector`);
-      } else if (outcome.kind === 'unauthorized') {
-        this.#log.warn('the collector refused the instance token; enrolling again');
-        await this.#renewToken(attempt++);
-      } else if (outcome.kind === 'split') {
-        if (events.length === 1) {
-          // One event the collector can never take (too large or malformed): keeping it would
-          // stall its file forever. It is logged with its id and counted, then let go.
-          this.#log.error('the collector refused an event for good; it is dropped', {
-            'event.id': events[0]!.id,
-            'error.message': outcome.reason,
-          });
-          this.#o.observer?.dropped(1);
-          this.#settle(events);
-          return;
+    await retry<void>(
+      async () => {
+        if (this.#stopped) return outcome.permanent('the shipper stopped');
+        const answer = await this.#post(events);
+        if (this.#stopped) return outcome.permanent('the shipper stopped');
+        switch (answer.kind) {
+          case 'result':
+            this.#settle(events.filter((e) => answer.durable.has(e.id)));
+            events = events.filter((e) => answer.failed.has(e.id));
+            return events.length === 0
+              ? outcome.ok(undefined)
+              : outcome.retryable(`${events.length} events failed at the collector`);
+          case 'unauthorized':
+            return this.#renewToken();
+          case 'split':
+            await this.#split(events, answer.reason);
+            return outcome.ok(undefined);
+          case 'retry':
+            return outcome.retryable(answer.reason, answer.afterMs);
         }
-        const half = Math.ceil(events.length / 2);
-        await this.#send(events.slice(0, half));
-        events = events.slice(half);
-      } else {
-        await this.#backoff(attempt++, outcome.afterMs, outcome.reason);
-      }
+      },
+      {
+        signal: this.#abort.signal,
+        backoff: { baseMs: this.#o.backoffBaseMs, maxMs: this.#o.backoffMaxMs },
+        random: this.#o.random,
+        clock: { now: this.#o.now, sleep },
+        onRetry: ({ attempt, delayMs, error }) => {
+          if (error === renewed) return;
+          const reason = String(error);
+          this.#o.observer?.retried(reason);
+          this.#log.warn('batch not delivered; retrying', {
+            'error.message': reason,
+            'kiln.retry.delay_ms': delayMs,
+            'kiln.retry.attempt': attempt,
+          });
+        },
+      },
+    );
+  }
+
+  /**
+   * The collector refused the batch itself (400/413): send each half on its own, down to the one
+   * event it can never take (too large or malformed), which would stall its file forever if
+   * kept: it is logged with its id and counted, then let go.
+   */
+  async #split(events: QueuedEvent[], reason: string): Promise<void> {
+    if (events.length === 1) {
+      this.#log.error('the collector refused an event for good; it is dropped', {
+        'event.id': events[0]!.id,
+        'error.message': reason,
+      });
+      this.#o.observer?.dropped(1);
+      this.#settle(events);
+      return;
     }
+    const half = Math.ceil(events.length / 2);
+    await this.#send(events.slice(0, half));
+    await this.#send(events.slice(half));
   }
 
   async #post(events: QueuedEvent[]) {
@@ -229,25 +263,15 @@ export class Shipper implements EventSink {
     }
   }
 
-  async #renewToken(attempt: number): Promise<void> {
+  /** After a 401: enroll again, then resend at once; if enrolling fails, back off. */
+  async #renewToken(): Promise<AttemptOutcome<void>> {
+    this.#log.warn('the collector refused the instance token; enrolling again');
     try {
       await this.#tokens.renew();
+      return outcome.retryable(renewed, 0);
     } catch (error) {
-      await this.#backoff(attempt, undefined, `enrolling again failed: ${describeError(error)}`);
+      return outcome.retryable(`enrolling again failed: ${describeError(error)}`);
     }
-  }
-
-  async #backoff(attempt: number, retryAfterMs: number | undefined, reason: string): Promise<void> {
-    const delayMs =
-      retryAfterMs ??
-      backoffDelayMs(attempt, { baseMs: this.#o.backoffBaseMs, maxMs: this.#o.backoffMaxMs }, this.#o.random);
-    this.#o.observer?.retried(reason);
-    this.#log.warn('batch not delivered; retrying', {
-      'error.message': reason,
-      'kiln.retry.delay_ms': delayMs,
-      'kiln.retry.attempt': attempt + 1,
-    });
-    await sleep(delayMs, this.#abort.signal);
   }
 
   #settle(events: QueuedEvent[]): void {

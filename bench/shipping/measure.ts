@@ -3,10 +3,12 @@
  * line is searchable (or acknowledged, for the agent alone); CPU and peak RSS come from /proc.
  */
 import { sleep } from '../../lib/retry.ts';
+import type { CrashResult } from './crash.ts';
 import { sampleDoc } from './es-target.ts';
 import { TreeSampler, type TreeUsage } from './proc-stats.ts';
 import type { Processes } from './processes.ts';
 import type { Shipper } from './shipper.ts';
+import type { SteadyResult } from './steady.ts';
 
 /** One row of the results. */
 export interface Measurement {
@@ -24,6 +26,10 @@ export interface Measurement {
   esCpuSeconds?: number;
   /** Why the row is incomplete, when it is. */
   problem?: string;
+  /** The crash column (SIGKILL mid-run, restart), or why it does not apply. */
+  crash?: CrashResult | string;
+  /** Memory at 10 000 lines/s over 60 s, or why it does not apply. */
+  steady?: SteadyResult | string;
 }
 
 /** How to measure. */

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 
 /** The shippers, in the order they run. */
-export const shipperIds = ['kiln', 'bulk', 'rsyslog', 'syslog-ng', 'kiln-alone'] as const;
+export const shipperIds = ['kiln', 'bulk', 'rsyslog', 'syslog-ng', 'otelcol', 'kiln-alone'] as const;
 /** One shipper id. */
 export type ShipperId = (typeof shipperIds)[number];
 
@@ -32,6 +32,16 @@ export interface BenchOptions {
   resultsFile: string;
   /** Where syslog-ng's packages are unpacked. Default /var/cache/kiln/bench/syslog-ng. */
   syslogNgCache: string;
+  /** Where the OpenTelemetry Collector is built. Default /var/cache/kiln/bench/otelcol. */
+  otelcolCache: string;
+  /** Throwaway documents that warm Elasticsearch up before the first shipper. Default 1 000 000. */
+  warmUpDocs: number;
+  /** Size of the data set of the crash column (SIGKILL, restart, lost/doubled); 0 skips it. Default 64 MiB. */
+  crashMib: number;
+  /** Seconds of the steady 10 000 lines/s memory run; 0 skips it. Default 60. */
+  steadySeconds: number;
+  /** Run the first shipper again at the end (shows whether the warm-up was enough). Default true. */
+  repeatFirst: boolean;
 }
 
 /** Usage text. */
@@ -48,6 +58,11 @@ export const usage = `usage: node bench/shipping/run.ts [options]
   --no-record         do not write bench/RESULTS.md
   --results FILE      results file (default bench/RESULTS.md)
   --syslog-ng-cache D where syslog-ng is unpacked (default /var/cache/kiln/bench/syslog-ng)
+  --otelcol-cache D   where the OpenTelemetry Collector is built (default /var/cache/kiln/bench/otelcol)
+  --warm-up-docs N    throwaway documents before the first shipper (default 1000000)
+  --crash-mib N       data of the crash column: SIGKILL mid-run, restart, lost/doubled (default 64; 0 skips)
+  --steady-seconds N  the 10 000 lines/s memory run (default 60; 0 skips)
+  --no-repeat-first   do not run the first shipper again at the end
 example: node bench/shipping/run.ts --size-mib 50 --es-url http://127.0.0.1:19200 --no-record`;
 
 function positive(name: string, value: string | undefined, fallback: number): number {
@@ -75,6 +90,11 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       record: { type: 'boolean' },
       results: { type: 'string' },
       'syslog-ng-cache': { type: 'string' },
+      'otelcol-cache': { type: 'string' },
+      'warm-up-docs': { type: 'string' },
+      'crash-mib': { type: 'string' },
+      'steady-seconds': { type: 'string' },
+      'repeat-first': { type: 'boolean' },
     },
   });
   const only = values.only ? values.only.split(',').map((s) => s.trim()) : [...shipperIds];
@@ -96,5 +116,11 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     record: values.record ?? true,
     resultsFile: values.results ?? 'bench/RESULTS.md',
     syslogNgCache: values['syslog-ng-cache'] ?? '/var/cache/kiln/bench/syslog-ng',
+    otelcolCache: values['otelcol-cache'] ?? '/var/cache/kiln/bench/otelcol',
+    warmUpDocs: Math.round(positive('warm-up-docs', values['warm-up-docs'], 1_000_000)),
+    crashMib: values['crash-mib'] === '0' ? 0 : positive('crash-mib', values['crash-mib'], 64),
+    steadySeconds:
+      values['steady-seconds'] === '0' ? 0 : positive('steady-seconds', values['steady-seconds'], 60),
+    repeatFirst: values['repeat-first'] ?? true,
   };
 }

@@ -15,6 +15,7 @@ export interface MachineDetails {
   elasticsearch: string;
   rsyslog: string;
   syslogNg: string;
+  otelcol: string;
   kiln: string;
 }
 
@@ -49,7 +50,23 @@ export const resultHeader = [
   'collector CPU s',
   'collector peak RSS MiB',
   'ES CPU s',
+  'crash: lost / doubled',
+  'RSS MiB at 10k lines/s (peak / mean)',
 ] as const;
+
+function crashCell(r: Measurement): string {
+  if (r.crash === undefined) return '—';
+  if (typeof r.crash === 'string') return `n/a (${r.crash})`;
+  const cell = `${r.crash.lost} / ${r.crash.doubled}`;
+  return r.crash.problem ? `${cell} (${shortProblem(r.crash.problem)})` : cell;
+}
+
+function steadyCell(r: Measurement): string {
+  if (r.steady === undefined) return '—';
+  if (typeof r.steady === 'string') return `n/a (${r.steady})`;
+  const cell = `${mib(r.steady.peakRssBytes)} / ${mib(r.steady.meanRssBytes)}`;
+  return r.steady.problem ? `${cell} (${shortProblem(r.steady.problem)})` : cell;
+}
 
 /** One table row per measurement (pure); an incomplete row says so in its docs cell. */
 export function resultRows(rows: readonly Measurement[]): Array<Array<string | number>> {
@@ -70,6 +87,8 @@ export function resultRows(rows: readonly Measurement[]): Array<Array<string | n
       r.collector ? round1(r.collector.cpuSeconds) : '—',
       r.collector ? mib(r.collector.peakRssBytes) : '—',
       r.esCpuSeconds === undefined ? '—' : round1(r.esCpuSeconds),
+      crashCell(r),
+      steadyCell(r),
     ];
   });
 }
@@ -77,7 +96,7 @@ export function resultRows(rows: readonly Measurement[]): Array<Array<string | n
 function machineLines(m: MachineDetails): string[] {
   return [
     `CPU: ${m.cpuModel}, ${m.cores} cores; memory ${m.memoryGiB} GiB`,
-    `Node.js ${m.node}; Elasticsearch ${m.elasticsearch}; rsyslog ${m.rsyslog}; syslog-ng ${m.syslogNg}; kiln ${m.kiln}`,
+    `Node.js ${m.node}; Elasticsearch ${m.elasticsearch}; rsyslog ${m.rsyslog}; syslog-ng ${m.syslogNg}; OpenTelemetry Collector ${m.otelcol}; kiln ${m.kiln}`,
   ];
 }
 

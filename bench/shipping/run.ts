@@ -11,12 +11,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type LocalEsState, probe, startLocalEs, stopLocalEs } from '../../lib/local-es/index.ts';
 import { kilnVersion } from '../../lib/version.ts';
-import { dropIndices, warmUpDocs, warmUpEs } from './es-target.ts';
+import { dropIndices, warmUpEs } from './es-target.ts';
 import { generateLogs } from './generate.ts';
 import { type Measurement, measure } from './measure.ts';
 import { type BenchOptions, parseBenchOptions, type ShipperId, usage } from './options.ts';
 import { bulkLoaderShipper } from './peers/bulk-loader.ts';
 import { kilnAgentAloneShipper, kilnShipper } from './peers/kiln.ts';
+import { ensureOtelcol, otelcolShipper, otelcolVersion } from './peers/otelcol.ts';
 import { rsyslogShipper, rsyslogVersion } from './peers/rsyslog.ts';
 import {
   ensureSyslogNg,
@@ -25,6 +26,7 @@ import {
   syslogNgShipper,
   syslogNgVersion,
 } from './peers/syslog-ng.ts';
+import { crashPhase, type PhaseContext, steadyPhase } from './phases.ts';
 import { Processes } from './processes.ts';
 import { hardware, type MachineDetails, renderSection, renderTerminal, replaceSection } from './report.ts';
 import type { BenchContext, Shipper } from './shipper.ts';
@@ -127,9 +129,9 @@ async function main(options: BenchOptions): Promise<number> {
     if (es) {
       // A fresh JVM would charge its JIT warm-up to the first shipper; pay it here instead.
       const warmStarted = Date.now();
-      await warmUpEs(esUrl, prefix);
+      await warmUpEs(esUrl, prefix, options.warmUpDocs);
       log(
-        `  warmed up Elasticsearch (${warmUpDocs} throwaway documents) in ${((Date.now() - warmStarted) / 1000).toFixed(1)} s`,
+        `  warmed up Elasticsearch (${options.warmUpDocs} throwaway documents) in ${((Date.now() - warmStarted) / 1000).toFixed(1)} s`,
       );
     }
 
@@ -158,16 +160,25 @@ async function main(options: BenchOptions): Promise<number> {
     const kilnProblem = options.only.some((id) => id.startsWith('kiln')) ? kilnUnavailable() : undefined;
     const kiln = kilnProblem ? kilnVersion : bundledVersion();
 
-    const factories: Record<ShipperId, () => Shipper | string> = {
-      bulk: () => bulkLoaderShipper(ctx),
-      rsyslog: () =>
-        rsyslogVersion()
-          ? rsyslogShipper(ctx)
-          : 'rsyslogd not found: apt-get install -y rsyslog rsyslog-elasticsearch',
-      'syslog-ng': () =>
-        syslogNg ? syslogNgShipper(ctx, syslogNg) : (syslogNgProblem ?? 'syslog-ng unavailable'),
-      kiln: () => kilnProblem ?? kilnShipper(ctx, kiln),
-      'kiln-alone': () => kilnProblem ?? kilnAgentAloneShipper(ctx, kiln),
+    let otelcol: string | { problem: string } = { problem: 'not selected' };
+    if (options.only.includes('otelcol')) otelcol = ensureOtelcol(options.otelcolCache, log);
+    const make = (id: ShipperId, c: BenchContext): Shipper | string => {
+      switch (id) {
+        case 'bulk':
+          return bulkLoaderShipper(c);
+        case 'rsyslog':
+          return rsyslogVersion()
+            ? rsyslogShipper(c)
+            : 'rsyslogd not found: apt-get install -y rsyslog rsyslog-elasticsearch';
+        case 'syslog-ng':
+          return syslogNg ? syslogNgShipper(c, syslogNg) : (syslogNgProblem ?? 'syslog-ng unavailable');
+        case 'otelcol':
+          return typeof otelcol === 'string' ? otelcolShipper(c, otelcol) : otelcol.problem;
+        case 'kiln':
+          return kilnProblem ?? kilnShipper(c, kiln);
+        case 'kiln-alone':
+          return kilnProblem ?? kilnAgentAloneShipper(c, kiln);
+      }
     };
     const machine = {
       ...hardware(),
@@ -175,16 +186,25 @@ async function main(options: BenchOptions): Promise<number> {
       elasticsearch: esVersion,
       rsyslog: rsyslogVersion() ?? 'not installed',
       syslogNg: syslogNgVersion(syslogNg ?? syslogNgInstall(options.syslogNgCache)) ?? 'not available',
+      otelcol: typeof otelcol === 'string' ? otelcolVersion : 'not built',
       kiln,
     };
     const data = { docs: expectedDocs, bytes, files: files.length };
     const rows: Measurement[] = [];
-    for (const id of options.only) {
+    const byId = new Map<ShipperId, Measurement>();
+    const order: ShipperId[] = [...options.only];
+    // The first shipper once more at the end: if the warm-up was enough, both rows agree.
+    if (options.repeatFirst && order.length > 1) order.push(order[0]!);
+    for (const [n, id] of order.entries()) {
       if (interrupted.signal.aborted) {
         rows.push(notRun(id, 'interrupted before it ran', expectedDocs, bytes));
         continue;
       }
-      const shipper = factories[id]();
+      const again = n >= options.only.length;
+      // The repeat starts from scratch: its own work directory, so no checkpoints of the first run.
+      const made = make(id, again ? { ...ctx, workDir: (name) => ctx.workDir(`${name}-again`) } : ctx);
+      const shipper =
+        typeof made === 'string' || !again ? made : { ...made, name: `${made.name} (again, last)` };
       if (typeof shipper === 'string') {
         log(`${id}: not run: ${shipper}`);
         rows.push(notRun(id, shipper, expectedDocs, bytes));
@@ -204,12 +224,27 @@ async function main(options: BenchOptions): Promise<number> {
       });
       log(`  ${row.problem ? `INCOMPLETE: ${row.problem}` : `done in ${row.seconds.toFixed(1)} s`}`);
       rows.push(row);
+      if (!again) byId.set(id, row);
       // Recorded after every row, so a long run that is stopped keeps what it measured.
-      if (options.record) record(options, machine, data, rows, options.only.slice(rows.length));
+      if (options.record) record(options, machine, data, rows, order.slice(rows.length));
     }
 
+    const phases: PhaseContext = {
+      base: ctx,
+      temp,
+      make,
+      timeoutMs: options.timeoutMin * 60_000,
+      signal: interrupted.signal,
+      log,
+    };
+    const tailers = options.only.filter((id) => id !== 'kiln-alone');
+    if (options.crashMib > 0) {
+      await crashPhase(phases, tailers, byId, options.crashMib);
+      if (options.record) record(options, machine, data, rows, []);
+    }
+    if (options.steadySeconds > 0) await steadyPhase(phases, tailers, byId, options.steadySeconds);
     process.stdout.write(`${renderTerminal(machine, data, rows)}\n`);
-    if (options.record) record(options, machine, data, rows, options.only.slice(rows.length));
+    if (options.record) record(options, machine, data, rows, []);
     return rows.some((r) => r.problem) ? 1 : 0;
   } finally {
     await cleanUp();

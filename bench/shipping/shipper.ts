@@ -25,6 +25,12 @@ export interface Shipper {
   settings: string;
   /** The index pattern its documents land in (none for the agent alone). */
   index?: string;
+  /** Where its documents keep the line (default `message`), for the crash comparison. */
+  messageField?: string;
+  /** It keeps checkpoints, so a SIGKILL and a restart can be measured (the raw loader has none). */
+  restartable?: boolean;
+  /** It tails files, so the steady 10 000 lines/s memory run applies (the raw loader reads once). */
+  tails?: boolean;
   /** Before the clock starts: templates, a collector, tokens. */
   setUp(): Promise<void>;
   /** Starts the shipper; the clock runs from here. */

@@ -18,7 +18,8 @@ import { DecodeError, decodeBatch } from './decode.ts';
 import { sendError, sendJson } from './http-io.ts';
 import { type ByteBudget, InFlight, KeyedBuckets } from './rate-limit.ts';
 import { encodingOf, inflateBounded, ReceiveError, Reservation, readBoundedBody } from './receive.ts';
-import { stampIdentity, storedIdOf, toBulkItems } from './stamp.ts';
+import { stampIdentity, toBulkItems } from './stamp.ts';
+import { storedIdOfEvent } from './stored-id.ts';
 
 /** Called with the durable events of a batch (e.g. to update the fleet registry). */
 export type DurableHook = (identity: InstanceIdentity, events: WireEvent[], nowMs: number) => Promise<void>;
@@ -167,9 +168,8 @@ export class BatchHandler {
     const report = await this.#o.writer.write(items, refusals);
     // Report in the agent's own ids: the stored _id is scoped to the instance.
     const original = new Map<string, string>();
-    for (const e of [...accepted, ...refusedEvents.map((r) => r.event)]) {
-      original.set(storedIdOf(identity.instanceId, e.event.id), e.event.id);
-    }
+    for (const [i, item] of items.entries()) original.set(item.id, accepted[i]!.event.id);
+    for (const [i, r] of refusals.entries()) original.set(r.item.id, refusedEvents[i]!.event.event.id);
     const back = (storedId: string) => original.get(storedId) ?? storedId;
     const result: BatchResult = {
       stored: report.stored.map(back),
@@ -223,7 +223,7 @@ export class BatchHandler {
 
 function refusedItem(identity: InstanceIdentity, r: { event: WireEvent }, index: string): BulkItem {
   return {
-    id: storedIdOf(identity.instanceId, r.event.event.id),
+    id: storedIdOfEvent(identity.instanceId, r.event),
     index,
     doc: r.event as unknown as Record<string, unknown>,
   };

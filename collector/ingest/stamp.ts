@@ -10,10 +10,11 @@
 
 import { driftSeverity } from '../../lib/drift-severity.ts';
 import type { EventFamily, IndexNames } from '../../lib/indices.ts';
-import { deriveEventId, type EventKind, type WireEvent } from '../../lib/wire.ts';
+import type { EventKind, WireEvent } from '../../lib/wire.ts';
 import type { BulkItem } from '../storage/bulk-writer/encoder.ts';
 import type { InstanceIdentity } from '../tokens/identity.ts';
 import { isPlainObject } from './normalize.ts';
+import { storedIdOfEvent } from './stored-id.ts';
 
 /** Which index family each event kind is stored in (heartbeats are lifecycle events). */
 export const familyOfKind: Record<EventKind, EventFamily> = {
@@ -115,13 +116,7 @@ function stampFacts(
   if (identity.launchTime) kiln.launch_time = identity.launchTime;
 }
 
-/**
- * The Elasticsearch `_id` of an event: the agent's deterministic id scoped to the instance the
- * token names, so one instance can never occupy (and so suppress) another instance's ids.
- */
-export function storedIdOf(instanceId: string, eventId: string): string {
-  return deriveEventId(instanceId, 'wire', eventId);
-}
+export { storedIdOf } from './stored-id.ts';
 
 /** The daily index of an event: its own day inside the window, else the day it arrived. */
 export function routeEvent(
@@ -149,7 +144,7 @@ export function toBulkItems(
     const doc = route.outOfWindow
       ? { ...event, kiln: { ...event.kiln, ingest: { out_of_window: true } } }
       : event;
-    return { id: storedIdOf(instanceId, event.event.id), index: route.index, doc };
+    return { id: storedIdOfEvent(instanceId, event), index: route.index, doc };
   });
 }
 

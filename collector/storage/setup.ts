@@ -49,17 +49,43 @@ async function installTemplate(
       return { name: spec.name, family, action: 'unchanged', installedVersion: installed };
     await client.indices.putIndexTemplate({ name: spec.name, ...spec.body } as never);
     if (installed !== undefined && installed !== null) {
-      // Upgrading: add the new fields to indices that already exist (mappings only grow).
-      await client.indices.putMapping({
-        index: names.pattern(family),
-        allow_no_indices: true,
-        ...(spec.body.template.mappings as object),
-      } as never);
+      // Upgrading: add the new fields to indices that already exist. Mappings only grow: a field
+      // an index already has keeps its parameters there (Elasticsearch cannot change `index` or
+      // `doc_values` of a live field); the new template's parameters apply from the next index.
+      await addNewFields(client, names.pattern(family), spec.body.template.mappings.properties as Props);
       return { name: spec.name, family, action: 'upgraded', installedVersion: installed };
     }
     return { name: spec.name, family, action: 'created' };
   } catch (error) {
     throw wrapEsError(error, `installing index template ${spec.name}`);
+  }
+}
+
+type Props = Record<string, { properties?: Props } & Record<string, unknown>>;
+
+/** The fields of `wanted` that `existing` lacks, keeping objects' new members only (pure). */
+export function missingFields(existing: Props, wanted: Props): Props {
+  const out: Props = {};
+  for (const [name, mapping] of Object.entries(wanted)) {
+    const current = existing[name];
+    if (current === undefined) out[name] = mapping;
+    else if (mapping.properties && current.properties) {
+      const inner = missingFields(current.properties, mapping.properties);
+      if (Object.keys(inner).length > 0) out[name] = { properties: inner };
+    }
+  }
+  return out;
+}
+
+async function addNewFields(client: Client, pattern: string, wanted: Props): Promise<void> {
+  const mappings = (await client.indices.getMapping({ index: pattern, allow_no_indices: true })) as Record<
+    string,
+    { mappings?: { properties?: Props } }
+  >;
+  for (const [index, { mappings: current }] of Object.entries(mappings)) {
+    const missing = missingFields(current?.properties ?? {}, wanted);
+    if (Object.keys(missing).length > 0)
+      await client.indices.putMapping({ index, properties: missing } as never);
   }
 }
 

@@ -6,7 +6,6 @@
  * `LogEventEncoder` writes the same document straight to its JSON line, which is what the
  * tailer ships (one string per event instead of a dozen objects and a stringify).
  */
-import { kilnVersion } from '../../../lib/version.ts';
 import { deriveEventId, type WireEvent } from '../../../lib/wire.ts';
 import type { AgentIdentity, EncodedEvent } from '../../pipeline/source.ts';
 import type { LogRecord } from './multiline.ts';
@@ -53,7 +52,7 @@ export function buildLogEvent(
     message: record.text,
     log: { file: { path: file.path }, offset: record.offset },
     host: { name: identity.hostname, boot: { id: identity.bootId } },
-    agent: { type: 'kiln-agent', version: kilnVersion, id: identity.instanceId },
+    agent: { id: identity.instanceId },
     event: { id: deriveEventId(identity.instanceId, file.fingerprint, record.offset) },
     kiln: { kind: 'log', log: kilnLog(record, file.fingerprint, parsed, shape) },
   };
@@ -73,7 +72,9 @@ export class LogEventEncoder {
     this.#identity = identity;
     this.#shape = shape;
     const host = { name: identity.hostname, boot: { id: identity.bootId } };
-    const agent = { type: 'kiln-agent', version: kilnVersion, id: identity.instanceId };
+    // A log line does not repeat the agent's type and version: its lifecycle events and the
+    // registry carry them, and Elasticsearch would store them on every line.
+    const agent = { id: identity.instanceId };
     this.#hostAgent = `"host":${JSON.stringify(host)},"agent":${JSON.stringify(agent)}`;
   }
 

@@ -12,10 +12,13 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/receiver/filelogreceiver"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/otelcol"
 	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 )
 
 func components() (otelcol.Factories, error) {
@@ -33,12 +36,25 @@ func components() (otelcol.Factories, error) {
 	if err != nil {
 		return factories, err
 	}
+	// The collector's own logs (service::telemetry); it needs a factory since v0.131.
+	factories.Telemetry = otelconftelemetry.NewFactory()
 	return factories, nil
 }
 
 func main() {
 	info := component.BuildInfo{Command: "kiln-bench-otelcol", Description: "OpenTelemetry Collector for the kiln benchmark", Version: "0.156.0"}
-	settings := otelcol.CollectorSettings{BuildInfo: info, Factories: components}
+	// --config FILE is read by the file provider (the only one: no env, http or yaml sources).
+	settings := otelcol.CollectorSettings{
+		BuildInfo: info,
+		Factories: components,
+		ConfigProviderSettings: otelcol.ConfigProviderSettings{
+			ResolverSettings: confmap.ResolverSettings{
+				ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory()},
+				// The resolver insists on a default scheme among its providers; the config uses no ${...}.
+				DefaultScheme: "file",
+			},
+		},
+	}
 	if err := otelcol.NewCommand(settings).Execute(); err != nil {
 		log.Fatal(err)
 	}

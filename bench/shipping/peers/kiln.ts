@@ -2,7 +2,7 @@
  * kiln itself (agent → collector → Elasticsearch) and the agent alone against a collector
  * stand-in that acknowledges without storing. Both run the shipped bundles in dist/.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TokenStore } from '../../../collector/tokens/token-store.ts';
 import { createEsClient } from '../../../lib/es.ts';
@@ -66,13 +66,22 @@ function startAgent(ctx: BenchContext, dir: string, collectorUrl: string): Child
       2,
     ),
   );
-  return ctx.processes.start(
-    'kiln-agent',
-    process.execPath,
-    [join(ctx.root, 'dist', 'kiln-agent.js'), 'run', '--config', config],
-    join(dir, 'agent.out'),
-    { KILN_LOG_LEVEL: 'warn' },
-  );
+  // The self-contained executable, as images run it (its V8 flags are baked in,
+  // scripts/agent-runtime-flags.mjs), with the unit's malloc setting; else the bundle.
+  const executable = agentExecutable(ctx.root);
+  const [command, args] = executable
+    ? [executable, ['run', '--config', config]]
+    : [process.execPath, [join(ctx.root, 'dist', 'kiln-agent.js'), 'run', '--config', config]];
+  return ctx.processes.start('kiln-agent', command, args, join(dir, 'agent.out'), {
+    KILN_LOG_LEVEL: 'warn',
+    MALLOC_ARENA_MAX: '2',
+  });
+}
+
+/** dist/kiln-agent-linux-<arch> when the build made one for this machine. */
+export function agentExecutable(root: string): string | undefined {
+  const file = join(root, 'dist', `kiln-agent-linux-${process.arch}`);
+  return existsSync(file) ? file : undefined;
 }
 
 /** kiln end to end: the real collector writing to Elasticsearch, the real agent tailing the files. */
@@ -120,6 +129,8 @@ export function kilnShipper(ctx: BenchContext, version: string): Shipper {
       return startAgent(ctx, dir, url);
     },
     index: `${prefix}-logs-*`,
+    restartable: true,
+    tails: true,
     collector: () => collector,
     delivered: () => countDocs(ctx.esUrl, `${prefix}-logs-*`),
     async tearDown() {

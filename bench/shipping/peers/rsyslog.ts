@@ -93,6 +93,8 @@ export function rsyslogShipper(ctx: BenchContext): Shipper {
       );
     },
     index,
+    restartable: true,
+    tails: true,
     collector: () => undefined,
     delivered: () => countDocs(ctx.esUrl, index),
     async tearDown() {

@@ -162,6 +162,8 @@ export function syslogNgShipper(ctx: BenchContext, install: SyslogNgInstall): Sh
       );
     },
     index,
+    restartable: true,
+    tails: true,
     collector: () => undefined,
     delivered: () => countDocs(ctx.esUrl, index),
     async tearDown() {

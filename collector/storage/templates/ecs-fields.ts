@@ -19,6 +19,10 @@ export const ip: FieldMapping = { type: 'ip' };
 export const flattened: FieldMapping = { type: 'flattened' };
 /** Stored in _source only: kept for reading, never searched. */
 export const storedOnly: FieldMapping = { type: 'keyword', index: false, doc_values: false };
+/** Sortable and aggregatable (doc values) but not in the inverted index / BKD tree: no term lookups. */
+export const longSortOnly: FieldMapping = { type: 'long', index: false };
+/** A date kept as doc values only: sortable, never range-searched fast. */
+export const dateSortOnly: FieldMapping = { type: 'date', index: false };
 
 /** An object with these properties. */
 export function object(properties: Properties): FieldMapping {

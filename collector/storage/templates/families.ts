@@ -18,10 +18,11 @@ import {
   storedOnly,
   text,
 } from './ecs-fields.ts';
+import { logFingerprint, logOffset, logsEcsOverrides } from './logs-cost.ts';
 
 const logsKiln: Properties = {
   log: object({
-    fingerprint: keyword,
+    fingerprint: logFingerprint,
     truncated: bool,
     original_bytes: long,
     multiline: bool,
@@ -342,9 +343,10 @@ export function familyProperties(family: IndexFamily): Properties {
     kiln: object({ ...kilnIdentity, ...familyKiln[family] }),
   };
   if (family === 'logs') {
+    Object.assign(properties, logsEcsOverrides());
     properties.log = object({
       file: object({ path: keyword }),
-      offset: long,
+      offset: logOffset,
       level: keyword,
       logger: keyword,
       syslog: object({

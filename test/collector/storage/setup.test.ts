@@ -77,6 +77,40 @@ describe('setupStorage against the real Elasticsearch', () => {
     expect(Object.keys(mapping[index]!.mappings)).toEqual(['package.architecture']);
   });
 
+  it('upgrades log indices made by an older template without changing their live fields', async () => {
+    const old = buildIndexTemplate(names, 'logs');
+    const props = old.body.template.mappings.properties as Record<string, any>;
+    props.event.properties.id = { type: 'keyword', ignore_above: 1024 };
+    props.log.properties.offset = { type: 'long' };
+    delete props.log.properties.level;
+    old.body.version = templateVersion - 1;
+    await client.indices.putIndexTemplate({ name: old.name, ...old.body } as never);
+    // Two days ago: the other tests create today's log index.
+    const index = names.daily('logs', Date.now() - 2 * 86_400_000);
+    await client.indices.create({ index });
+
+    const outcomes = await setupStorage(client, names);
+    expect(outcomes.find((o) => o.family === 'logs')).toMatchObject({
+      action: 'upgraded',
+      installedVersion: templateVersion - 1,
+    });
+    const mapping = await client.indices.getFieldMapping({
+      index,
+      fields: ['log.level', 'log.offset', 'event.id'],
+    });
+    const fields = mapping[index]!.mappings as Record<string, { mapping: Record<string, any> }>;
+    expect(fields['log.level']!.mapping.level).toEqual({ type: 'keyword', ignore_above: 1024 });
+    expect(fields['log.offset']!.mapping.offset).toEqual({ type: 'long' });
+    expect(fields['event.id']!.mapping.id).toEqual({ type: 'keyword', ignore_above: 1024 });
+    const next = await client.indices.simulateIndexTemplate({
+      name: names.daily('logs', Date.now() + 86_400_000),
+    });
+    expect((next.template.mappings as any).properties.log.properties.offset).toEqual({
+      type: 'long',
+      index: false,
+    });
+  });
+
   it('leaves a template from a newer kiln alone', async () => {
     const newer = buildIndexTemplate(names, 'bakes');
     newer.body.version = templateVersion + 5;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { buildLogEvent, LogEventEncoder } from '../../../../agent/sources/file/event-builder.ts';
-import { kilnVersion } from '../../../../lib/version.ts';
 import { deriveEventId } from '../../../../lib/wire.ts';
 import { identity } from './support.ts';
 
@@ -26,7 +25,7 @@ describe('buildLogEvent', () => {
       message: 'hello',
       log: { file: { path: '/var/log/app.json' }, offset: 42 },
       host: { name: 'test-host', boot: { id: 'boot-1' } },
-      agent: { type: 'kiln-agent', version: kilnVersion, id: 'i-test' },
+      agent: { id: 'i-test' },
       event: { id: deriveEventId('i-test', 'fp1', 42) },
       kiln: { kind: 'log', log: { fingerprint: 'fp1' } },
     });

@@ -59,7 +59,7 @@ describe('file source', () => {
       message: 'first',
       log: { file: { path: file }, offset: 0 },
       host: { name: 'test-host', boot: { id: 'boot-1' } },
-      agent: { type: 'kiln-agent', id: 'i-test' },
+      agent: { id: 'i-test' },
       event: { id: deriveEventId('i-test', fingerprint, 0) },
       kiln: { kind: 'log', log: { fingerprint } },
     });

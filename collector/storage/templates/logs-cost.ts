@@ -1,0 +1,50 @@
+/**
+ * What a log line costs Elasticsearch, field by field (issue 11). Log indices hold nearly every
+ * document kiln writes, so each field of a log line is either indexed because someone searches
+ * or filters on it, kept as doc values only because something sorts on it, or kept in `_source`
+ * only (shown in Discover, never searched):
+ *
+ * - indexed: `@timestamp`, `message`, `log.file.path`, `host.name`, `host.boot.id`,
+ *   `cloud.*` (the identity the collector stamps from the token; dashboards and
+ *   `kiln investigate` filter on `cloud.instance.id`), `kiln.kind`, `kiln.bake.id`, and the
+ *   journal's fields (the likely-cause search filters on `log.syslog.priority`).
+ * - doc values only (`index: false`): `log.offset` (the tie-breaker of "last log lines" and
+ *   `kiln investigate`), `event.ingested`, `event.id` (the `_id` already finds an event; its
+ *   doc values are the unique tie-breaker a `search_after` reader pages with).
+ * - `_source` only: `agent.*` of a log
+ *   line (the registry and the lifecycle events carry the agent; the collector still stamps
+ *   `agent.id`), `kiln.log.fingerprint` (it is the `_id`'s prefix).
+ *
+ * A field that is not indexed still shows in Discover from `_source`; it only cannot be
+ * filtered on, which none of kiln's consumers do for log lines.
+ */
+import {
+  dateSortOnly,
+  ecsCommon,
+  type FieldMapping,
+  longSortOnly,
+  object,
+  type Properties,
+  storedOnly,
+} from './ecs-fields.ts';
+
+function propertiesOf(mapping: FieldMapping | undefined): Properties {
+  return ((mapping as { properties?: Properties } | undefined)?.properties ?? {}) as Properties;
+}
+
+/** The ECS `event` and `agent` objects of log indices (see the file comment). */
+export function logsEcsOverrides(): Properties {
+  const event = { ...propertiesOf(ecsCommon.event), id: keywordSortOnly, ingested: dateSortOnly };
+  const agent: Properties = {};
+  for (const name of Object.keys(propertiesOf(ecsCommon.agent))) agent[name] = storedOnly;
+  return { event: object(event), agent: object(agent) };
+}
+
+/** A keyword with doc values (sortable, filterable slowly) but no inverted index. */
+const keywordSortOnly: FieldMapping = { type: 'keyword', ignore_above: 1024, index: false };
+
+/** `log.offset` of log indices: sortable, not searchable. */
+export const logOffset: FieldMapping = longSortOnly;
+
+/** `kiln.log.fingerprint`: kept in `_source` (it is the `_id`'s prefix). */
+export const logFingerprint: FieldMapping = storedOnly;
