@@ -7,8 +7,8 @@
  */
 import { AutoScalingClient, TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import { classifyStatus } from '../../lib/retry.ts';
-import type { Action, ActionResult } from './action.ts';
+import type { Action, } from './action.ts';
+import { awsFailure } from './aws-failure.ts';
 import type { ActionConfig } from './config.ts';
 
 type AwsConfig = Extract<ActionConfig, { type: 'aws-asg' | 'aws-ec2-terminate' }>;
@@ -19,21 +19,6 @@ function clientConfig(config: AwsConfig): { region?: string; endpoint?: string; 
     maxAttempts: 1,
     ...(config.region ? { region: config.region } : {}),
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-  };
-}
-
-function failure(started: number, error: unknown): ActionResult {
-  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e.$metadata?.httpStatusCode;
-  // No status is a network failure; throttling, 5xx and 408 may pass on another attempt.
-  const retryable =
-    status === undefined || classifyStatus(status) !== 'permanent' || /Throttl/.test(e.name ?? '');
-  return {
-    ok: false,
-    retryable,
-    durationMs: Math.round(performance.now() - started),
-    error: `${e.name ?? 'Error'}: ${e.message ?? String(error)}`,
-    ...(status !== undefined ? { statusCode: status } : {}),
   };
 }
 
@@ -62,7 +47,7 @@ export function createAwsAsgAction(config: Extract<AwsConfig, { type: 'aws-asg' 
           },
         };
       } catch (error) {
-        return failure(started, error);
+        return awsFailure(started, error);
       }
     },
   };
@@ -89,7 +74,7 @@ export function createAwsEc2TerminateAction(
           detail: { previous_state: change?.PreviousState?.Name, current_state: change?.CurrentState?.Name },
         };
       } catch (error) {
-        return failure(started, error);
+        return awsFailure(started, error);
       }
     },
   };

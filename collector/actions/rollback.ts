@@ -17,9 +17,9 @@ import {
   DescribeLaunchTemplateVersionsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import { classifyStatus } from '../../lib/retry.ts';
 import type { RollbackCommand } from '../policy/bad-image-config.ts';
 import type { ActionResult } from './action.ts';
+import { awsFailure } from './aws-failure.ts';
 import { runArgv } from './command.ts';
 import type { ActionConfig } from './config.ts';
 
@@ -41,21 +41,6 @@ type AwsAsgConfig = Extract<ActionConfig, { type: 'aws-asg' }>;
 
 function elapsed(started: number): number {
   return Math.round(performance.now() - started);
-}
-
-function failed(started: number, error: unknown): ActionResult {
-  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e.$metadata?.httpStatusCode;
-  // As the replacement actions do (aws.ts): no status is a network failure; throttling, 5xx and 408 may pass.
-  const retryable =
-    status === undefined || classifyStatus(status) !== 'permanent' || /Throttl/.test(e.name ?? '');
-  return {
-    ok: false,
-    retryable,
-    durationMs: elapsed(started),
-    error: `${e.name ?? 'Error'}: ${e.message ?? String(error)}`,
-    ...(status !== undefined ? { statusCode: status } : {}),
-  };
 }
 
 /** The aws-asg rollback: a launch-template version with the old AMI, set as the group's version. */
@@ -128,7 +113,7 @@ export function createAwsAsgRollback(config: AwsAsgConfig): RollbackAction {
           detail: { ...base, version, image: req.rollbackImageId },
         };
       } catch (error) {
-        return failed(started, error);
+        return awsFailure(started, error);
       }
     },
   };

@@ -65,6 +65,23 @@ async function registryTermination(id: string): Promise<RegistryDocument['kiln']
   return got._source?.kiln.termination;
 }
 
+/** The instance's lifecycle reports (heartbeats left out), oldest first. */
+async function lifecycleReports(id: string): Promise<Record<string, any>[]> {
+  await client.indices.refresh({ index: names.pattern('lifecycle') });
+  const reports = await client.search<Record<string, any>>({
+    index: names.pattern('lifecycle'),
+    size: 10,
+    query: {
+      bool: {
+        filter: [{ term: { 'cloud.instance.id': id } }],
+        must_not: [{ term: { 'kiln.kind': 'heartbeat' } }],
+      },
+    },
+    sort: [{ '@timestamp': 'asc' }],
+  });
+  return reports.hits.hits.map((h) => h._source!.kiln.lifecycle);
+}
+
 describe('termination that waits for the last line', () => {
   it('Terminating:Wait → the agent drains and reports → one CompleteLifecycleAction, after the last entry is stored', async () => {
     await ec2.send(
@@ -192,19 +209,7 @@ describe('termination that waits for the last line', () => {
     const state = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
     expect(state.Reservations![0]!.Instances![0]!.State!.Name).toBe('terminated');
 
-    await client.indices.refresh({ index: names.pattern('lifecycle') });
-    const reports = await client.search<Record<string, any>>({
-      index: names.pattern('lifecycle'),
-      size: 10,
-      query: {
-        bool: {
-          filter: [{ term: { 'cloud.instance.id': instanceId } }],
-          must_not: [{ term: { 'kiln.kind': 'heartbeat' } }],
-        },
-      },
-      sort: [{ '@timestamp': 'asc' }],
-    });
-    const phases = reports.hits.hits.map((h) => h._source!.kiln.lifecycle);
+    const phases = await lifecycleReports(instanceId);
     expect(phases.map((l) => l.phase)).toEqual([
       'start',
       'termination_notice',
@@ -254,19 +259,7 @@ describe('termination that waits for the last line', () => {
     expect(agent.output()).toMatch(/spot interruption notice: terminate at /);
     expect(await countLogs(client, names, instanceId)).toBe(550);
 
-    await client.indices.refresh({ index: names.pattern('lifecycle') });
-    const reports = await client.search<Record<string, any>>({
-      index: names.pattern('lifecycle'),
-      size: 10,
-      query: {
-        bool: {
-          filter: [{ term: { 'cloud.instance.id': instanceId } }],
-          must_not: [{ term: { 'kiln.kind': 'heartbeat' } }],
-        },
-      },
-      sort: [{ '@timestamp': 'asc' }],
-    });
-    const phases = reports.hits.hits.map((h) => h._source!.kiln.lifecycle);
+    const phases = await lifecycleReports(instanceId);
     expect(phases[1]).toMatchObject({ phase: 'termination_notice', termination: 'spot' });
     expect(phases.at(-1)).toMatchObject({
       phase: 'shutdown',
