@@ -18,6 +18,9 @@ export type Normalized = { ok: true; value: Record<string, unknown> } | { ok: fa
 
 /** Expands the dotted keys of an event. Nesting depth was bounded by the decoder. */
 export function expandDottedKeys(event: Record<string, unknown>): Normalized {
+  // Nearly every event spells its fields as objects: one walk that allocates nothing finds that
+  // out, and the event is used as it is (the full expansion copies every object on the way).
+  if (!needsExpansion(event)) return { ok: true, value: event };
   try {
     return { ok: true, value: expandObject(event, '') };
   } catch (error) {
@@ -27,6 +30,23 @@ export function expandDottedKeys(event: Record<string, unknown>): Normalized {
 }
 
 class KeyConflict extends Error {}
+
+/**
+ * Whether any key anywhere is dotted or empty (inside flattened fields too: such an event takes
+ * the full expansion, which keeps those keys as sent).
+ */
+function needsExpansion(value: unknown): boolean {
+  if (Array.isArray(value)) {
+    for (const item of value) if (needsExpansion(item)) return true;
+    return false;
+  }
+  if (!isPlainObject(value)) return false;
+  for (const key in value) {
+    if (key === '' || key.includes('.')) return true;
+    if (needsExpansion(value[key])) return true;
+  }
+  return false;
+}
 
 function expandObject(source: Record<string, unknown>, path: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
