@@ -17,6 +17,9 @@ interface LockDocument {
   kiln: { kind: 'bake_lock'; bake: { id: string; key: string } };
 }
 
+/** Bake records per page of a listing. */
+const pageSize = 1000;
+
 /** A store in the bakes index of `names`. */
 export function esBakeStore(client: Client, names: IndexNames, url = ''): BakeStore {
   const index = names.state('bakes');
@@ -61,7 +64,34 @@ export function esBakeStore(client: Client, names: IndexNames, url = ''): BakeSt
         throw wrapEsError(error, `recording bake ${record.kiln.bake.id} in ${index}`, url);
       }
     },
-    list: (limit = 1000) => search({ term: { 'kiln.kind': 'bake' } }, limit),
+    list: async (limit = Number.POSITIVE_INFINITY) => {
+      // Every bake, page by page (search_after on start time, then id): lineage and image
+      // health need all of them, not the newest page.
+      const out: BakeRecord[] = [];
+      let after: unknown[] | undefined;
+      while (out.length < limit) {
+        const size = Math.min(pageSize, limit - out.length);
+        let hits: Array<{ _source?: BakeRecord; sort?: unknown[] }>;
+        try {
+          const result = await client.search<BakeRecord>({
+            index,
+            size,
+            query: { term: { 'kiln.kind': 'bake' } },
+            sort: [{ 'kiln.bake.started_at': { order: 'desc' } }, { 'kiln.bake.id': { order: 'asc' } }],
+            ignore_unavailable: true,
+            allow_no_indices: true,
+            ...(after ? { search_after: after as never } : {}),
+          });
+          hits = result.hits.hits;
+        } catch (error) {
+          throw wrapEsError(error, `listing the bakes in ${index}`, url);
+        }
+        for (const h of hits) if (h._source) out.push(h._source);
+        if (hits.length < size) break;
+        after = hits.at(-1)!.sort;
+      }
+      return out;
+    },
     tryLock: async (lock) => {
       const document: LockDocument = {
         '@timestamp': new Date(lock.acquiredAtMs).toISOString(),

@@ -36,7 +36,7 @@ export function localBakeStore(dir: string): BakeStore {
     findSucceeded: async (key) =>
       readAll().find((r) => r.kiln.bake.key === key && r.kiln.bake.status === 'succeeded'),
     save: async (record) => saveSync(record),
-    list: async (limit = 1000) => readAll().slice(0, limit),
+    list: async (limit = Number.POSITIVE_INFINITY) => readAll().slice(0, limit),
     tryLock: async (lock) => {
       mkdirSync(locks, { recursive: true });
       const file = join(locks, `${lock.key}.lock`);

@@ -65,7 +65,7 @@ export interface BakeStore extends ImageMarkStore {
   findSucceeded(key: string): Promise<BakeRecord | undefined>;
   /** Writes (or overwrites) the record of `record.kiln.bake.id`, visible to searches on return. */
   save(record: BakeRecord): Promise<void>;
-  /** Every bake, newest first. */
+  /** Every bake (or the newest `limit`), newest first. */
   list(limit?: number): Promise<BakeRecord[]>;
   /** Takes the lock of `key` if free (create-only); else returns who holds it. */
   tryLock(lock: BakeLock): Promise<{ acquired: true } | { acquired: false; holder: BakeLock }>;
