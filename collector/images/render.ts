@@ -46,8 +46,8 @@ export function healthRows(health: readonly ImageHealth[], marks: readonly Image
       versus(pct(h.rates.drifted), b ? pct(b.rates.drifted) : undefined),
       versus(pct(h.rates.terminatedEarly), b ? pct(b.rates.terminatedEarly) : undefined),
       versus(
-        `${e.rate} (${e.count}/${e.instanceHours}h)`,
-        be ? `${be.rate} (${be.count}/${be.instanceHours}h)` : undefined,
+        `${e.rate} (${e.count}/${hours(e.instanceHours)}h)`,
+        be ? `${be.rate} (${be.count}/${hours(be.instanceHours)}h)` : undefined,
       ),
       mark ? (mark.rolled_back_at ? `bad, rolled back to ${mark.rollback_to}` : 'bad') : '-',
     ];
@@ -58,4 +58,9 @@ export function healthRows(health: readonly ImageHealth[], marks: readonly Image
 export function renderHealth(health: readonly ImageHealth[], marks: readonly ImageMark[]): string {
   if (health.length === 0) return 'no instances in the registry: no image health to show';
   return renderTable([...healthHeader], healthRows(health, marks));
+}
+
+/** Instance-hours as a reader wants them: whole above 100, one decimal below (the JSON keeps 4). */
+function hours(value: number): string {
+  return value >= 100 ? String(Math.round(value)) : value.toFixed(1);
 }
