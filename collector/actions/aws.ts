@@ -7,7 +7,7 @@
  */
 import { AutoScalingClient, TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
-import type { Action, } from './action.ts';
+import type { Action } from './action.ts';
 import { awsFailure } from './aws-failure.ts';
 import type { ActionConfig } from './config.ts';
 
