@@ -6,7 +6,7 @@
  * own ceiling. CPU is the agent's process tree (journalctl included). Then the peer that reads
  * the journal: rsyslog's imjournal on the same journal file, writing a local file
  * (bench/journald-rsyslog.ts); CPU is rsyslogd's. Prints entries/s and CPU s per 100 000.
- * Usage: flock /work/coord/bench.lock node bench/journald.ts [ENTRIES]
+ * Usage: flock /tmp/kiln-bench.lock node bench/journald.ts [ENTRIES]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
