@@ -108,6 +108,8 @@ export function renderInstallScript(options: ScriptOptions): string {
     `R=${root}`,
     `S=${stage}`,
     `install -D -m 0755 "$S/kiln-agent" "$R${imagePaths.agentExecutable}"`,
+    // Beside the executable, where its loader looks when KILN_DEBUG is set.
+    `if [ -f "$S/kiln-agent.cjs.map" ]; then install -m 0644 "$S/kiln-agent.cjs.map" "$R${dirOf(imagePaths.agentExecutable)}/kiln-agent.cjs.map"; fi`,
     `mkdir -p "$R${dirOf(imagePaths.agentCommand)}"`,
     `ln -sfn ${imagePaths.agentExecutable} "$R${imagePaths.agentCommand}"`,
     `install -D -m 0644 "$S/kiln-agent.service" "$R${imagePaths.unit}"`,

@@ -2,8 +2,8 @@
  * The staging directory Packer uploads into the machine: the agent executable, its unit
  * and config, the install and finalize scripts, and the manifest template.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { ComposePlan } from './compose.ts';
 import type { BakeConfig } from './config.ts';
 import {
@@ -27,6 +27,8 @@ export function writeStage(
   const scripts = { imageRoot: config.imageRoot, remoteStage: plan.remoteStage };
   const files: Record<string, string | Buffer> = {
     'kiln-agent': readFileSync(config.agent.executable),
+    // The agent's source map, read only when KILN_DEBUG is set (built beside the executable).
+    ...agentSourceMap(config.agent.executable),
     'kiln-agent.service': renderUnit({
       afterUnits: config.agent.afterUnits,
       shutdownDeadlineMs: collected.shutdownDeadlineMs,
@@ -52,4 +54,10 @@ export function writeStage(
     }),
   };
   for (const [name, content] of Object.entries(files)) writeFileSync(join(plan.localStage, name), content);
+}
+
+/** dist/kiln-agent.cjs.map beside the executable, when the build made one. */
+function agentSourceMap(executable: string): Record<string, Buffer> {
+  const map = join(dirname(executable), 'kiln-agent.cjs.map');
+  return existsSync(map) ? { 'kiln-agent.cjs.map': readFileSync(map) } : {};
 }

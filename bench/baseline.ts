@@ -22,7 +22,7 @@ import type { HashStats } from '../agent/baseline/scan.ts';
 import { checkWithCache } from '../agent/drift/incremental.ts';
 import { StatCacheFile } from '../agent/drift/stat-cache.ts';
 import { renderTable } from '../lib/table.ts';
-import { agentExecArgv } from '../scripts/agent-runtime-flags.mjs';
+import { agentExecArgv, agentHeapMiB } from '../scripts/agent-runtime-flags.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -120,7 +120,7 @@ async function runAll(): Promise<void> {
       },
     });
     // The flags the agent executable runs with (heap, semi-spaces, GC threads), as in the image.
-    const node = [process.execPath, ...agentExecArgv, bundle];
+    const node = [process.execPath, `--max-old-space-size=${agentHeapMiB}`, ...agentExecArgv, bundle];
     const self = [...node, '--tree', tree, '--jobs', String(jobs), '--dir', dir];
     const rows: Array<Array<string | number>> = [];
     const row = (label: string, m: Measured, note: string) =>

@@ -43,6 +43,11 @@ describe('bake/ansible/roles/kiln_agent', () => {
     expect(installed.equals(readFileSync(`dist/kiln-agent-linux-${process.arch}`))).toBe(true);
     expect(statSync(join(root, 'usr/local/lib/kiln/kiln-agent')).mode & 0o777).toBe(0o755);
     expect(readlinkSync(join(root, 'usr/local/bin/kiln-agent'))).toBe('/usr/local/lib/kiln/kiln-agent');
+    expect(
+      readFileSync(join(root, 'usr/local/lib/kiln/kiln-agent.cjs.map')).equals(
+        readFileSync('dist/kiln-agent.cjs.map'),
+      ),
+    ).toBe(true);
     // The installed command runs with no Node on PATH (the executable carries its own runtime).
     const version = spawnSync(join(root, 'usr/local/lib/kiln/kiln-agent'), ['--version'], {
       encoding: 'utf8',

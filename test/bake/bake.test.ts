@@ -71,6 +71,12 @@ describe('kiln bake (Packer 1.6.6, Ansible, sshd, Elasticsearch)', { timeout: 90
     const installed = readFileSync(join(root, 'usr/local/lib/kiln/kiln-agent'));
     expect(installed.equals(readFileSync(ws.agentExecutable))).toBe(true);
     expect(readlinkSync(join(root, 'usr/local/bin/kiln-agent'))).toBe('/usr/local/lib/kiln/kiln-agent');
+    // The source map beside it, where the executable looks when KILN_DEBUG is set.
+    expect(
+      readFileSync(join(root, 'usr/local/lib/kiln/kiln-agent.cjs.map')).equals(
+        readFileSync(join(ws.dir, 'kiln-agent.cjs.map')),
+      ),
+    ).toBe(true);
     expect(readFileSync(join(root, 'etc/kiln/agent.yaml'), 'utf8')).toBe(
       readFileSync(join(ws.dir, 'agent.yaml'), 'utf8'),
     );
@@ -114,6 +120,7 @@ describe('kiln bake (Packer 1.6.6, Ansible, sshd, Elasticsearch)', { timeout: 90
       '/etc/systemd/system/multi-user.target.wants/kiln-agent.service',
       '/usr/local/lib/kiln',
       '/usr/local/lib/kiln/kiln-agent',
+      '/usr/local/lib/kiln/kiln-agent.cjs.map',
     ]);
     expect(bake.baseline_digest).toBe(baselineInside.digest);
     expect(bake.manifest).toEqual(manifestInside);

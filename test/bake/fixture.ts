@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { TestSshd } from '../support/sshd.ts';
 
 /** Paths of one workspace. */
@@ -77,6 +77,8 @@ export function createWorkspace(sshd: TestSshd): BakeWorkspace {
   );
   const agentExecutable = join(dir, 'kiln-agent');
   copyFileSync(distAgentExecutable, agentExecutable);
+  // Its source map, beside it as the build leaves it.
+  copyFileSync(join(dirname(distAgentExecutable), 'kiln-agent.cjs.map'), join(dir, 'kiln-agent.cjs.map'));
   const outputDir = join(dir, 'out');
   const config = join(dir, 'bake.yaml');
   writeFileSync(

@@ -3,7 +3,7 @@
  * assets only when configured (scripts/build-sea.mjs `lazyPackages`): both must still load and
  * work from the executable, on a machine with no node_modules.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -70,5 +70,21 @@ describe('dist/kiln-agent-linux-<arch>', () => {
     // The SSM client ran: its request to the parameter's endpoint was refused (not a missing module).
     expect(records.some((r) => r['error.message'] === refused)).toBe(true);
     expect(output).not.toMatch(/ERR_UNKNOWN_BUILTIN_MODULE|Cannot find module/);
+  });
+
+  it("with KILN_DEBUG names kiln's own source files and lines, under the unit's 48 MiB heap", () => {
+    const run = (env: Record<string, string>) =>
+      spawnSync(executable, ['run', '--config', join(dir, 'missing.yaml')], {
+        encoding: 'utf8',
+        env: { PATH: '/usr/bin:/bin', NODE_OPTIONS: '--max-old-space-size=48', ...env },
+      });
+    const plain = run({});
+    expect(plain.status).toBe(2);
+    expect(plain.stderr.trim().split('\n')).toHaveLength(1);
+    const debug = run({ KILN_DEBUG: '1' });
+    expect(debug.status).toBe(2);
+    // The map beside the executable (dist/kiln-agent.cjs.map; /usr/local/lib/kiln in an image).
+    expect(debug.stderr).toMatch(/at loadConfigFile \(\/kiln\/lib\/config\.ts:\d+:\d+\)/);
+    expect(debug.stderr).toMatch(/at loadAgentConfig \(\/kiln\/agent\/config\.ts:\d+:\d+\)/);
   });
 });

@@ -8,6 +8,7 @@ import { TokenStore } from '../../../collector/tokens/token-store.ts';
 import { createEsClient } from '../../../lib/es.ts';
 import { indexNames } from '../../../lib/indices.ts';
 import { freePort } from '../../../lib/local-es/index.ts';
+import { agentHeapMiB } from '../../../scripts/agent-runtime-flags.mjs';
 import { countDocs, dropIndices } from '../es-target.ts';
 import { type Child, waitUntil } from '../processes.ts';
 import type { BenchContext, Shipper } from '../shipper.ts';
@@ -67,13 +68,14 @@ function startAgent(ctx: BenchContext, dir: string, collectorUrl: string): Child
     ),
   );
   // The self-contained executable, as images run it (its V8 flags are baked in,
-  // scripts/agent-runtime-flags.mjs), with the unit's malloc setting; else the bundle.
+  // scripts/agent-runtime-flags.mjs), with the unit's heap and malloc settings; else the bundle.
   const executable = agentExecutable(ctx.root);
   const [command, args] = executable
     ? [executable, ['run', '--config', config]]
     : [process.execPath, [join(ctx.root, 'dist', 'kiln-agent.js'), 'run', '--config', config]];
   return ctx.processes.start('kiln-agent', command, args, join(dir, 'agent.out'), {
     KILN_LOG_LEVEL: 'warn',
+    NODE_OPTIONS: `--max-old-space-size=${agentHeapMiB}`,
     MALLOC_ARENA_MAX: '2',
   });
 }
