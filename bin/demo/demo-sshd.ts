@@ -1,5 +1,5 @@
 /**
- * The demo bake's "machine": an OpenSSH server on 127.0.0.1 and a free port, with a throwaway
+ * The demo bake's "machine" (and the bake tests' and bench's, test/support/sshd.ts): an OpenSSH server on 127.0.0.1 and a free port, with a throwaway
  * ed25519 host key and user key (Packer 1.6.6 signs RSA keys with SHA-1, which current OpenSSH
  * refuses), that a Packer `null` builder provisions over SSH. It needs `/usr/sbin/sshd` and its
  * privilege-separation directory; when either is missing the demo records its bake instead.
@@ -18,7 +18,8 @@ export interface DemoSshd {
   port: number;
   user: string;
   privateKeyFile: string;
-  stop(): void;
+  /** Stops sshd; resolves once it has exited. */
+  stop(): Promise<void>;
 }
 
 /** Starts sshd in `dir` (keys, config, pid file) and waits for its SSH banner (at most `readyMs`). */
@@ -60,8 +61,10 @@ export async function startDemoSshd(dir: string, readyMs = 10_000): Promise<Demo
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    return exited;
   };
   const deadline = Date.now() + readyMs;
   while (!(await answersSsh(port))) {

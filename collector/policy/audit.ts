@@ -35,11 +35,28 @@ export function auditId(decisionId: string, suffix?: string): string {
   return suffix ? `${decisionId}.${suffix}` : decisionId;
 }
 
-function eventOutcome(input: AuditInput): 'success' | 'failure' | 'unknown' {
+/** ECS `event.outcome` of an audit record (instance and image decisions alike). */
+export function eventOutcome(input: {
+  outcome: AuditOutcome;
+  result?: ActionResult | undefined;
+}): 'success' | 'failure' | 'unknown' {
   if (input.outcome === 'failed' || input.outcome === 'escalated') return 'failure';
   if (input.outcome === 'completed') return 'success';
   if (input.result) return input.result.ok ? 'success' : 'failure';
   return 'unknown';
+}
+
+/** What an action result adds to `kiln.action` of an audit record. */
+export function actionFields(result: ActionResult | undefined): Record<string, unknown> {
+  if (!result) return {};
+  const fields: Record<string, unknown> = { duration_ms: result.durationMs };
+  if (result.exitCode !== undefined) fields.exit_code = result.exitCode;
+  if (result.statusCode !== undefined) fields.status_code = result.statusCode;
+  if (result.output !== undefined) fields.output = result.output;
+  if (result.error) fields.error = result.error;
+  if (result.delivery) fields.delivery = result.delivery;
+  if (result.detail) fields.detail = result.detail;
+  return fields;
 }
 
 /** Builds the audit document (pure). */
@@ -51,15 +68,7 @@ export function auditDocument(input: AuditInput): Record<string, unknown> {
   const action: Record<string, unknown> = { type: decision.action };
   if (decision.warning) action.warning = decision.warning;
   if (input.successor) action.successor = input.successor;
-  if (result) {
-    action.duration_ms = result.durationMs;
-    if (result.exitCode !== undefined) action.exit_code = result.exitCode;
-    if (result.statusCode !== undefined) action.status_code = result.statusCode;
-    if (result.output !== undefined) action.output = result.output;
-    if (result.error) action.error = result.error;
-    if (result.delivery) action.delivery = result.delivery;
-    if (result.detail) action.detail = result.detail;
-  }
+  Object.assign(action, actionFields(result));
   return {
     '@timestamp': new Date(input.atMs).toISOString(),
     message: `${input.outcome}${dry}: ${verb} ${decision.instanceId}: ${text}`,

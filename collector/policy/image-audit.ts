@@ -4,7 +4,7 @@
  * of an instance, with the counts the verdict rests on.
  */
 import type { ActionResult } from '../actions/action.ts';
-import type { AuditOutcome } from './audit.ts';
+import { type AuditOutcome, actionFields, eventOutcome } from './audit.ts';
 import type { ImageDecision } from './bad-image.ts';
 
 /** Everything an image audit record is built from. */
@@ -29,23 +29,8 @@ export function imageAuditDocument(input: ImageAuditInput): Record<string, unkno
   const text = input.reasonText ?? decision.reasonText;
   const dry = input.dryRun ? ' (dry run)' : '';
   const verb = decision.kind === 'rollback' ? 'roll back image' : 'notify about image';
-  const action: Record<string, unknown> = { type: input.actionType };
-  if (result) {
-    action.duration_ms = result.durationMs;
-    if (result.exitCode !== undefined) action.exit_code = result.exitCode;
-    if (result.statusCode !== undefined) action.status_code = result.statusCode;
-    if (result.output !== undefined) action.output = result.output;
-    if (result.error) action.error = result.error;
-    if (result.detail) action.detail = result.detail;
-  }
-  const outcome =
-    input.outcome === 'failed' || input.outcome === 'escalated'
-      ? 'failure'
-      : result
-        ? result.ok
-          ? 'success'
-          : 'failure'
-        : 'unknown';
+  const action: Record<string, unknown> = { type: input.actionType, ...actionFields(result) };
+  const outcome = eventOutcome(input);
   return {
     '@timestamp': new Date(input.atMs).toISOString(),
     message: `${input.outcome}${dry}: ${verb} ${decision.imageId}: ${text}`,
