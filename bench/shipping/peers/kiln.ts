@@ -75,7 +75,9 @@ function startAgent(ctx: BenchContext, dir: string, collectorUrl: string): Child
     : [process.execPath, [join(ctx.root, 'dist', 'kiln-agent.js'), 'run', '--config', config]];
   return ctx.processes.start('kiln-agent', command, args, join(dir, 'agent.out'), {
     KILN_LOG_LEVEL: 'warn',
-    NODE_OPTIONS: `--max-old-space-size=${agentHeapMiB}`,
+    // KILN_BENCH_AGENT_NODE_OPTIONS adds flags (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+    NODE_OPTIONS:
+      `--max-old-space-size=${agentHeapMiB} ${process.env.KILN_BENCH_AGENT_NODE_OPTIONS ?? ''}`.trim(),
     MALLOC_ARENA_MAX: '2',
   });
 }
@@ -113,7 +115,8 @@ export function kilnShipper(ctx: BenchContext, version: string): Shipper {
           prefix,
         ],
         join(dir, 'collector.out'),
-        { KILN_LOG_LEVEL: 'warn' },
+        // KILN_BENCH_COLLECTOR_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles it.
+        { KILN_LOG_LEVEL: 'warn', NODE_OPTIONS: process.env.KILN_BENCH_COLLECTOR_NODE_OPTIONS ?? '' },
       );
       await waitReady(collector, url);
       const client = createEsClient({ url: ctx.esUrl });
