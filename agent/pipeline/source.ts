@@ -12,6 +12,12 @@ import type { WireEvent } from '../../lib/wire.ts';
  */
 export interface EventSink {
   push(event: WireEvent | EncodedEvent, onDurable: () => void): Promise<void>;
+  /**
+   * Queues the event now and returns true when there is room and nobody is waiting; returns
+   * false (and queues nothing) when the caller must `push` and wait. A source that emits an
+   * event per log line uses it to skip a promise per line.
+   */
+  offer?(event: WireEvent | EncodedEvent, onDurable: () => void): boolean;
 }
 
 /**

@@ -16,10 +16,14 @@ export class FairGate {
     this.#full = full;
   }
 
+  /** Whether a caller may enter right now without waiting (then it takes its room at once). */
+  mayEnterNow(): boolean {
+    return this.#open || (!this.#full() && this.#waiters.length === 0 && this.#handoffs === 0);
+  }
+
   /** Resolves when it is this caller's turn and there is room (or the gate was opened for good). */
   async enter(): Promise<void> {
-    if (this.#open) return;
-    if (!this.#full() && this.#waiters.length === 0 && this.#handoffs === 0) return;
+    if (this.mayEnterNow()) return;
     await new Promise<void>((resolve) => this.#waiters.push(resolve));
     this.#handoffs--;
     while (this.#full() && !this.#open) {

@@ -98,6 +98,17 @@ export class Shipper implements EventSink {
     // Strictly first come, first served (fair-gate.ts): files drained at once on shutdown take
     // turns instead of the first one filling every free slot.
     await this.#gate.enter();
+    this.#enqueue(event, onDurable);
+  }
+
+  /** Queues the event at once when `push` would not wait (see EventSink.offer). */
+  offer(event: WireEvent | EncodedEvent, onDurable: () => void): boolean {
+    if (!this.#gate.mayEnterNow()) return false;
+    this.#enqueue(event, onDurable);
+    return true;
+  }
+
+  #enqueue(event: WireEvent | EncodedEvent, onDurable: () => void): void {
     if (this.#stopped) return;
     const id = isEncoded(event) ? event.id : event.event.id;
     // An encoded line is parsed back only in the rare case it is over the event size cap.

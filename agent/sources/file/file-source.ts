@@ -369,7 +369,7 @@ export class FileSource implements Source {
   #hooks(): TailerHooks {
     const sink = this.#sink!;
     return {
-      emit: (event, onDurable) => sink.push(event, onDurable),
+      emit: (event, onDurable) => (sink.offer?.(event, onDurable) ? undefined : sink.push(event, onDurable)),
       onCheckpoint: () => this.#markDirty(),
       persist: () => this.#save(),
       onRead: this.#s.onRead,

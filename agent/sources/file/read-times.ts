@@ -12,7 +12,8 @@
  * before: it keeps the day of its mark. Everything past the lease is read fresh, at today's
  * time. The lease is extended `leaseBytes` at a time, so it costs one save per 8 MiB read.
  */
-import { utcDay } from '../../../lib/indices.ts';
+/** The UTC day number of a time (days since the epoch): what the collector's daily index follows. */
+const utcDayNumber = (ms: number) => Math.floor(ms / 86_400_000);
 
 /** One day of reading: lines from `offset` on were first read on the UTC day of `atMs`. */
 export interface ReadMark {
@@ -50,12 +51,12 @@ export class ReadTimes {
     if (offset < this.#inheritedEnd) {
       const mark = this.#markAt(offset);
       // Re-read after a restart: keep the day it was first read on.
-      if (mark && utcDay(mark.atMs) !== utcDay(nowMs)) return { atMs: mark.atMs, save: false };
+      if (mark && utcDayNumber(mark.atMs) !== utcDayNumber(nowMs)) return { atMs: mark.atMs, save: false };
       return { atMs: nowMs, save: false };
     }
     let save = false;
     const last = this.#marks.at(-1);
-    if (!last || utcDay(last.atMs) !== utcDay(nowMs)) {
+    if (!last || utcDayNumber(last.atMs) !== utcDayNumber(nowMs)) {
       this.#marks.push({ offset, atMs: nowMs });
       save = true;
     }

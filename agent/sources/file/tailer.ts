@@ -13,7 +13,7 @@ import { type EventShape, LogEventEncoder } from './event-builder.ts';
 import { hashHead } from './file-identity.ts';
 import { LineSplitter } from './line-splitter.ts';
 import { type LogRecord, MultilineGrouper, type MultilineOptions } from './multiline.ts';
-import { OffsetTracker } from './offset-tracker.ts';
+import { type OffsetTicket, OffsetTracker } from './offset-tracker.ts';
 import { ReadTimes } from './read-times.ts';
 import type { RotationState } from './rotation.ts';
 
@@ -28,7 +28,8 @@ export interface TailerSettings {
 
 /** Where a tailer sends events and reports checkpoint moves. */
 export interface TailerHooks {
-  emit(event: EncodedEvent, onDurable: () => void): Promise<void>;
+  /** Queues the event; a promise when the caller must wait for room (backpressure). */
+  emit(event: EncodedEvent, onDurable: () => void): Promise<void> | undefined;
   onCheckpoint(): void;
   /** Saves every checkpoint now (before emitting past what the saved state allows). */
   persist(): Promise<void>;
@@ -208,16 +209,9 @@ export class FileTailer {
     let iso = '';
     for (const record of records) {
       const ticket = this.#tracker.track(record.end);
-      const onDurable = () => {
-        if (this.#tracker.ack(ticket)) {
-          this.checkpoint.offset = this.#tracker.committed;
-          this.committedAtMs = now();
-          this.#hooks.onCheckpoint();
-        }
-      };
       // Empty lines carry nothing to ship, but their bytes still count as done.
       if (record.lines === 1 && record.text === '' && !record.truncated) {
-        onDurable();
+        this.#durable(ticket);
         continue;
       }
       const readAt = this.#readTimes.timeFor(record.offset, now());
@@ -227,7 +221,20 @@ export class FileTailer {
         isoMs = readAt.atMs;
         iso = new Date(isoMs).toISOString();
       }
-      await this.#hooks.emit(this.#encoder.encode(record, this.checkpoint, iso), onDurable);
+      // Waits only when the shipper's queue is full: most lines are queued without a promise.
+      const waiting = this.#hooks.emit(this.#encoder.encode(record, this.checkpoint, iso), () =>
+        this.#durable(ticket),
+      );
+      if (waiting) await waiting;
+    }
+  }
+
+  /** The collector made the event of `ticket` durable: the checkpoint may move past it. */
+  #durable(ticket: OffsetTicket): void {
+    if (this.#tracker.ack(ticket)) {
+      this.checkpoint.offset = this.#tracker.committed;
+      this.committedAtMs = this.#settings.now();
+      this.#hooks.onCheckpoint();
     }
   }
 }
