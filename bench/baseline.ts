@@ -48,7 +48,8 @@ async function runPhase(name: string, dir: string): Promise<void> {
     process.stdout.write(`${info.entries} ${counters.hashed} ${counters.cached} 0\n`);
     return;
   }
-  const info = await openBaseline(out);
+  // As `kiln-agent baseline check` does: the digest is verified by the check's pass.
+  const info = await openBaseline(out, { verify: 'while-reading' });
   const { differences } = await checkWithCache(info, {
     cacheFile: new StatCacheFile(path.join(dir, 'stat-cache')),
     nowMs: Date.now(),

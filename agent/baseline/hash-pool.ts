@@ -56,7 +56,9 @@ const batchesPerWorker = 2;
 
 /** A pool of hashing threads; close() when done (a running pool keeps the process alive). */
 export class HashPool {
-  readonly #slots: Slot[];
+  readonly #jobs: number;
+  /** Started on the first hash: a check that hashes nothing (all from the stat cache) starts none. */
+  #slots: Slot[] = [];
   readonly #waiting = new Map<number, (r: HashResult) => void>();
   #queue: Array<[number, string, string]> = [];
   #nextId = 0;
@@ -64,7 +66,11 @@ export class HashPool {
   #failure: Error | undefined;
 
   constructor(jobs: number = defaultJobs()) {
-    this.#slots = Array.from({ length: Math.max(1, jobs) }, () => {
+    this.#jobs = Math.max(1, jobs);
+  }
+
+  #start(): void {
+    this.#slots = Array.from({ length: this.#jobs }, () => {
       // The worker holds a buffer and a few batches: a small heap keeps its isolate small.
       const worker = new Worker(workerSource, {
         eval: true,
@@ -107,6 +113,7 @@ export class HashPool {
   }
 
   #dispatch(): void {
+    if (this.#slots.length === 0) this.#start();
     while (this.#queue.length > 0) {
       let slot: Slot | undefined;
       for (const s of this.#slots)

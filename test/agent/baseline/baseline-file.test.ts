@@ -61,6 +61,31 @@ describe('baseline file', () => {
     );
   });
 
+  it('verifies while reading: a check of an edited baseline fails at the end of its one pass', async () => {
+    const captured = await captureTree(root, treeRoots);
+    const lazy = await openBaseline(captured.info.file, { verify: 'while-reading' });
+    expect(lazy).toMatchObject({ digest: captured.digest, entries: 22 });
+    expect((await checkBaseline(lazy, { root })).differences).toEqual([]);
+
+    const text = await readFile(captured.info.file, 'utf8');
+    const edited = text.replace(/^(\/usr\/bin\/tool\tf\t)\d{4}/m, '$10777');
+    expect(edited).not.toBe(text);
+    await writeFile(captured.info.file, edited);
+    const opened = await openBaseline(captured.info.file, { verify: 'while-reading' });
+    await expect(checkBaseline(opened, { root })).rejects.toThrow(
+      new RegExp(
+        `^the baseline .* does not match its digest \\(recorded ${captured.digest}, computed sha256:`,
+      ),
+    );
+    // A line removed: the count and the digest differ.
+    await writeFile(captured.info.file, text.replace(/^\/usr\/bin\/tool\t.*\n/m, ''));
+    const shorter = await openBaseline(captured.info.file, { verify: 'while-reading' });
+    await expect(checkBaseline(shorter, { root })).rejects.toThrow(/does not match its digest/);
+    // Cut short: no trailer at the end.
+    await writeFile(captured.info.file, text.slice(0, text.indexOf('#end ')));
+    await expect(openBaseline(captured.info.file, { verify: 'while-reading' })).rejects.toThrow(/no trailer/);
+  });
+
   it('reads a format-1 baseline (kiln 0.1.0) and checks a system against it', async () => {
     const v2 = await captureTree(root, treeRoots);
     const files = Object.fromEntries(Object.values(v2.files).map(({ path: p, ino: _ino, ...e }) => [p, e]));
