@@ -21,12 +21,14 @@ async function isGzip(file: string): Promise<boolean> {
 }
 
 /**
- * The file's lines (without `\n`), a chunk's worth (256 KiB) at a time: callers loop over each
- * array synchronously, one async hop per chunk instead of one per line.
+ * The file's lines (without `\n`), a chunk's worth (16 KiB) at a time: callers loop over each
+ * array synchronously, one async hop per chunk instead of one per line. Small chunks die young:
+ * with 256 KiB ones, batches outlived scavenges and the old generation (and the RSS) grew by
+ * ~7 MiB in a check of /usr/lib (bench/RESULTS.md).
  */
 export async function* readLineBatches(file: string): AsyncGenerator<string[]> {
   const gz = await isGzip(file);
-  const raw = createReadStream(file, { highWaterMark: 256 * 1024 });
+  const raw = createReadStream(file, { highWaterMark: 16 * 1024 });
   const stream = gz ? raw.pipe(createGunzip()) : raw;
   const decoder = new StringDecoder('utf8');
   let rest = '';

@@ -46,6 +46,13 @@ describe('baseline file', () => {
     expect(gz.files).toEqual(plain.files);
   });
 
+  it('hashes on the main thread with jobs 0, to the same baseline as with a worker', async () => {
+    const threaded = await captureTree(root, treeRoots, { jobs: 1 });
+    const inline = await captureTree(root, treeRoots, { jobs: 0, out: path.join(root, 'inline-baseline') });
+    expect(inline.digest).toBe(threaded.digest);
+    expect(Object.values(inline.files).filter((e) => e.sha256).length).toBeGreaterThan(0);
+  });
+
   it('refuses a baseline edited after capture, and says how to get one when missing', async () => {
     const captured = await captureTree(root, treeRoots);
     const text = await readFile(captured.info.file, 'utf8');
