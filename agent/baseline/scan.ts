@@ -68,6 +68,8 @@ export function cacheIsFresh(cached: CachedHash | undefined, e: WalkedEntry): ca
 interface Pending {
   entry: WalkedEntry & { sha256?: string };
   hashing?: Promise<boolean>;
+  /** Set once `hashing` has settled. */
+  hashed?: boolean;
   /** The stat cache's value, when it was fresh. */
   cached?: CachedHash;
 }
@@ -104,6 +106,7 @@ export async function* hashEntries(
       } else {
         await options.budget?.take(entry.size ?? 0);
         p.hashing = options.pool.hash(entry.real).then((r) => {
+          p.hashed = true;
           if (r.ok) {
             p.entry.sha256 = r.hex;
             if (counters) {
@@ -121,7 +124,10 @@ export async function* hashEntries(
       }
     }
     queue.push(p);
-    while (queue.length >= window) {
+    // Entries leave as soon as everything before them is ready, not only when the window is
+    // full: an entry that waits for nothing (cached, not a file) would otherwise stay for a whole
+    // window, outlive two scavenges and be promoted to the old generation, which then grows.
+    while (queue.length >= window || (queue.length > 0 && (!queue[0]!.hashing || queue[0]!.hashed))) {
       const done = await settle(queue.shift()!);
       if (done) yield done;
     }

@@ -21,8 +21,13 @@ export interface StatCacheHeader {
   fullCheckAtMs: number;
 }
 
+/** A cached value with the index of its line among the cache's entry lines. */
+interface CachedLine extends CachedHash {
+  line: number;
+}
+
 /** A cache line's fields, or undefined for a line that is not one (skipped). */
-function parseLine(line: string): { path: string; value: CachedHash } | undefined {
+function parseLine(line: string, index: number): { path: string; value: CachedLine } | undefined {
   const f = line.split('\t');
   if (f.length !== 6) return undefined;
   return {
@@ -33,6 +38,7 @@ function parseLine(line: string): { path: string; value: CachedHash } | undefine
       ctimeMs: Number(f[3]),
       ino: Number(f[4]),
       sha256: f[5]!,
+      line: index,
     },
   };
 }
@@ -46,12 +52,17 @@ class CacheCursor implements StatCacheReader {
   readonly #batches: AsyncGenerator<string[]>;
   #batch: string[] = [];
   #at = 0;
-  #head: { path: string; value: CachedHash } | undefined;
+  #head: { path: string; value: CachedLine } | undefined;
   /** The index of the head among the cache's entry lines. */
   #headIndex = -1;
   #done = false;
-  /** The entry-line index of each value handed out, for the unchanged-cache test. */
-  readonly lineOf = new WeakMap<CachedHash, number>();
+  /**
+   * The entry-line index of a value lookup() handed out (its own field rather than a WeakMap:
+   * a WeakMap of every value kept them alive into the old generation).
+   */
+  lineOf(value: CachedHash): number | undefined {
+    return (value as Partial<CachedLine>).line;
+  }
 
   constructor(batches: AsyncGenerator<string[]>, first: string[]) {
     this.#batches = batches;
@@ -61,7 +72,7 @@ class CacheCursor implements StatCacheReader {
   /** Moves the head to the next entry line; false when the batch ran out (call #refill). */
   #step(): boolean {
     while (this.#at < this.#batch.length) {
-      const parsed = parseLine(this.#batch[this.#at++]!);
+      const parsed = parseLine(this.#batch[this.#at++]!, this.#headIndex + 1);
       if (!parsed) continue;
       this.#head = parsed;
       this.#headIndex++;
@@ -87,7 +98,6 @@ class CacheCursor implements StatCacheReader {
       if (!this.#step()) return this.#refill().then(() => this.lookup(p));
     }
     if (this.#head?.path !== p) return undefined;
-    this.lineOf.set(this.#head.value, this.#headIndex);
     return this.#head.value;
   }
 
@@ -158,7 +168,7 @@ export class StatCacheFile {
         for await (const lines of readLineBatches(file)) {
           for (const line of lines) {
             if (copied >= matched) break;
-            if (parseLine(line) === undefined) continue;
+            if (parseLine(line, copied) === undefined) continue;
             await writer.write(line);
             copied++;
           }
@@ -172,7 +182,7 @@ export class StatCacheFile {
     if (!previous) out = await diverge();
     return {
       async add(p, v) {
-        if (!out && previous?.lineOf.get(v) === matched) {
+        if (!out && previous?.lineOf(v) === matched) {
           matched++;
           return;
         }
