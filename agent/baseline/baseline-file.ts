@@ -226,11 +226,17 @@ async function openOtherFormat(file: string, v2Format: string | undefined): Prom
   );
 }
 
-/** Streams a baseline's entries in walk order; throws at the end if the file changed since openBaseline. */
-export async function* baselineEntries(info: BaselineInfo): AsyncGenerator<FileEntry> {
+/**
+ * Streams a baseline's entries in walk order (those `keep` accepts; every line is still read and
+ * verified); throws at the end if the file changed since openBaseline.
+ */
+export async function* baselineEntries(
+  info: BaselineInfo,
+  keep: (e: FileEntry) => boolean = () => true,
+): AsyncGenerator<FileEntry> {
   const converted = legacyEntries.get(info);
   if (converted) {
-    yield* converted;
+    for (const e of converted) if (keep(e)) yield e;
     return;
   }
   const hash = createHash('sha256');
@@ -251,7 +257,7 @@ export async function* baselineEntries(info: BaselineInfo): AsyncGenerator<FileE
       } catch (error) {
         throw baselineError(info.file, `line ${lineNo}: ${(error as Error).message}`);
       }
-      yield entry;
+      if (keep(entry)) yield entry;
     }
     if (ended) break;
   }
