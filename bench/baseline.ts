@@ -11,6 +11,9 @@
  * (scripts/agent-runtime-flags.mjs: a 48 MiB heap, 1 MiB semi-spaces, two GC threads).
  *
  *   node bench/baseline.ts [--tree /usr] [--jobs 1] [--no-aide]
+ *
+ * `--jobs 0` hashes on the main thread (no hashing thread). The check phases open the baseline
+ * with `verify: 'while-reading'`, as `kiln-agent baseline check` does.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,7 +51,8 @@ async function runPhase(name: string, dir: string): Promise<void> {
     process.stdout.write(`${info.entries} ${counters.hashed} ${counters.cached} 0\n`);
     return;
   }
-  const info = await openBaseline(out);
+  // As `kiln-agent baseline check` does: the digest is verified by the check's pass.
+  const info = await openBaseline(out, { verify: 'while-reading' });
   const { differences } = await checkWithCache(info, {
     cacheFile: new StatCacheFile(path.join(dir, 'stat-cache')),
     nowMs: Date.now(),

@@ -6,14 +6,14 @@
  * memory does not grow with the tree. A `.gz` file name writes it gzip'ed; reading detects gzip.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { KilnError } from '../../lib/errors.ts';
 import { kilnVersion } from '../../lib/version.ts';
 import { canonicalJson } from './digest.ts';
 import { decodeEntry, encodeEntry } from './entry-line.ts';
 import { convertLegacyBaseline } from './legacy.ts';
-import { LineWriter, readLines } from './line-stream.ts';
+import { LineWriter, readLineBatches, readLines } from './line-stream.ts';
 import {
   type BaselineHeader,
   type BaselineInfo,
@@ -83,8 +83,23 @@ function baselineError(file: string, what: string, cause?: unknown): KilnError {
   return new KilnError('KILN_ERR_BASELINE', `${file}: ${what}`, cause ? { cause } : undefined);
 }
 
-/** Reads a baseline's header and trailer and verifies its digest (one streamed pass). */
-export async function openBaseline(file: string): Promise<BaselineInfo> {
+/** How openBaseline verifies the digest. */
+export interface OpenOptions {
+  /**
+   * `now` (default): a streamed pass over the whole file before returning. `while-reading`: for an
+   * uncompressed file, only the header and the trailer (the file's last line) are read now, and
+   * the first baselineEntries() pass verifies the digest and the entry count as it goes, throwing
+   * at its end, so a check does one pass over the baseline instead of two; its caller must not act
+   * on what it found before that pass ended. A gzip'ed file is always verified now.
+   */
+  verify?: 'now' | 'while-reading';
+}
+
+/** Baselines opened with `while-reading` whose digest no pass has verified yet. */
+const unverified = new WeakSet<BaselineInfo>();
+
+/** Reads a baseline's header and trailer and verifies its digest (see OpenOptions). */
+export async function openBaseline(file: string, options: OpenOptions = {}): Promise<BaselineInfo> {
   let lines: AsyncGenerator<string>;
   let first: IteratorResult<string>;
   try {
@@ -108,6 +123,21 @@ export async function openBaseline(file: string): Promise<BaselineInfo> {
   if (header?.format !== baselineFormat) {
     await lines.return(undefined);
     return openOtherFormat(file, header?.format);
+  }
+  if (options.verify === 'while-reading' && !(await isGzipFile(file))) {
+    await lines.return(undefined);
+    const trailer = await readTrailer(file);
+    if (!trailer?.digest)
+      throw baselineError(file, 'the baseline has no trailer (cut short while written?); capture it again');
+    const info = {
+      file,
+      header,
+      digest: trailer.digest,
+      capturedAt: trailer.capturedAt ?? '',
+      entries: trailer.entries ?? -1,
+    };
+    unverified.add(info);
+    return info;
   }
   const hash = createHash('sha256').update(`${head}\n`);
   let entries = 0;
@@ -137,6 +167,39 @@ export async function openBaseline(file: string): Promise<BaselineInfo> {
   return { file, header, digest, capturedAt: trailer.capturedAt ?? '', entries };
 }
 
+type Trailer = { entries?: number; digest?: string; capturedAt?: string };
+
+/** The trailer, when the file's last line is one (read from the end: one small read). */
+async function readTrailer(file: string): Promise<Trailer | undefined> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, 4096);
+    const tail = Buffer.alloc(length);
+    await handle.read(tail, 0, length, size - length);
+    const text = tail.toString('utf8').replace(/\n$/, '');
+    const last = text.slice(text.lastIndexOf('\n') + 1);
+    return last.startsWith(trailerPrefix)
+      ? (JSON.parse(last.slice(trailerPrefix.length)) as Trailer)
+      : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function isGzipFile(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    await handle.close();
+  }
+}
+
 /** A format-1 (JSON) baseline is converted; anything else is refused, saying which kiln reads it. */
 async function openOtherFormat(file: string, v2Format: string | undefined): Promise<BaselineInfo> {
   let raw: { format?: unknown };
@@ -163,27 +226,53 @@ async function openOtherFormat(file: string, v2Format: string | undefined): Prom
   );
 }
 
-/** Streams a baseline's entries in walk order; throws at the end if the file changed since openBaseline. */
-export async function* baselineEntries(info: BaselineInfo): AsyncGenerator<FileEntry> {
+/**
+ * Streams a baseline's entries in walk order (those `keep` accepts; every line is still read and
+ * verified); throws at the end if the file changed since openBaseline.
+ */
+export async function* baselineEntries(
+  info: BaselineInfo,
+  keep: (e: FileEntry) => boolean = () => true,
+): AsyncGenerator<FileEntry> {
   const converted = legacyEntries.get(info);
   if (converted) {
-    yield* converted;
+    for (const e of converted) if (keep(e)) yield e;
     return;
   }
   const hash = createHash('sha256');
   let lineNo = 0;
-  for await (const line of readLines(info.file)) {
-    lineNo++;
-    if (line.startsWith(trailerPrefix)) break;
-    hash.update(`${line}\n`);
-    if (lineNo === 1) continue;
-    try {
-      yield decodeEntry(line);
-    } catch (error) {
-      throw baselineError(info.file, `line ${lineNo}: ${(error as Error).message}`);
+  let ended = false;
+  for await (const lines of readLineBatches(info.file)) {
+    for (const line of lines) {
+      if (line.startsWith(trailerPrefix)) {
+        ended = true;
+        break;
+      }
+      lineNo++;
+      hash.update(`${line}\n`);
+      if (lineNo === 1) continue;
+      let entry: FileEntry;
+      try {
+        entry = decodeEntry(line);
+      } catch (error) {
+        throw baselineError(info.file, `line ${lineNo}: ${(error as Error).message}`);
+      }
+      if (keep(entry)) yield entry;
     }
+    if (ended) break;
   }
   const digest = `sha256:${hash.digest('hex')}`;
+  // Entry lines: all before the trailer but the header.
+  const entries = lineNo - 1;
+  if (unverified.has(info)) {
+    if (digest !== info.digest || entries !== info.entries)
+      throw new KilnError(
+        'KILN_ERR_BASELINE',
+        `the baseline ${info.file} does not match its digest (recorded ${info.digest}, computed ${digest}): it was changed after capture; rebake the image`,
+      );
+    unverified.delete(info);
+    return;
+  }
   if (digest !== info.digest)
     throw baselineError(
       info.file,

@@ -10,7 +10,7 @@ import { type Allowlist, compileAllowlist, defaultAllowlist } from './allowlist.
 import { BaselineWriter, baselineEntries } from './baseline-file.ts';
 import { compareState, subjectName } from './compare.ts';
 import { HashPool } from './hash-pool.ts';
-import { mergeCompare, withoutAllowlisted } from './merge.ts';
+import { allowlistFilter, mergeCompare } from './merge.ts';
 import { compareModules, imageModules, readLoadedModules } from './modules.ts';
 import { packageFileDifferences, verifyPackageFiles } from './package-verify.ts';
 import { readInstalledPackages } from './packages.ts';
@@ -136,7 +136,7 @@ export async function checkBaseline(info: BaselineInfo, options: CheckOptions = 
     const live = hashEntries(walked, { pool, ...helpers(options) });
     const files: Difference[] = [];
     const changed = new Set<string>();
-    for await (const d of mergeCompare(withoutAllowlisted(baselineEntries(info), allowlist), live)) {
+    for await (const d of mergeCompare(baselineEntries(info, allowlistFilter(allowlist)), live)) {
       files.push(d);
       if (d.change === 'added' || d.attribute === 'sha256' || d.attribute === 'type') changed.add(d.path);
     }

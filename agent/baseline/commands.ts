@@ -93,7 +93,8 @@ export async function runCheck(flags: CheckFlags): Promise<number> {
   const drift = driftSettings(flags.config);
   const root = path.resolve(flags.root);
   const file = flags.baseline ? path.resolve(flags.baseline) : path.join(root, drift.baselinePath);
-  const info = await openBaseline(file);
+  // Verified by the check's own pass over the baseline, which throws before anything is printed.
+  const info = await openBaseline(file, { verify: 'while-reading' });
   const counters: HashStats = { hashed: 0, cached: 0, bytesRead: 0 };
   const { differences, full } = await checkWithCache(info, {
     root,

@@ -25,10 +25,13 @@ export interface CachedHash {
 
 /** Looks up paths in walk order (each call with a path after the previous one). */
 export interface StatCacheReader {
-  lookup(path: string): Promise<CachedHash | undefined>;
+  lookup(path: string): CachedHash | undefined | Promise<CachedHash | undefined>;
 }
 
-/** Receives every hashed file in walk order (to write the next stat cache). */
+/**
+ * Receives every hashed file in walk order (to write the next stat cache); a file whose cached
+ * hash was fresh is added with the very object lookup() returned, so the writer can tell.
+ */
 export interface StatCacheWriter {
   add(path: string, value: CachedHash): Promise<void>;
 }
@@ -65,6 +68,10 @@ export function cacheIsFresh(cached: CachedHash | undefined, e: WalkedEntry): ca
 interface Pending {
   entry: WalkedEntry & { sha256?: string };
   hashing?: Promise<boolean>;
+  /** Set once `hashing` has settled. */
+  hashed?: boolean;
+  /** The stat cache's value, when it was fresh. */
+  cached?: CachedHash;
 }
 
 /** The walked entries with sha256 filled in for regular files; files that vanish are dropped. */
@@ -79,13 +86,10 @@ export async function* hashEntries(
     if (p.hashing && !(await p.hashing)) return undefined;
     const e = p.entry;
     if (e.type === 'file' && options.nextCache)
-      await options.nextCache.add(e.path, {
-        size: e.size!,
-        mtimeMs: e.mtimeMs,
-        ctimeMs: e.ctimeMs,
-        ino: e.ino,
-        sha256: e.sha256!,
-      });
+      await options.nextCache.add(
+        e.path,
+        p.cached ?? { size: e.size!, mtimeMs: e.mtimeMs, ctimeMs: e.ctimeMs, ino: e.ino, sha256: e.sha256! },
+      );
     // The walked entry is a FileEntry with a few more members (the real path, the times): passed
     // on as it is rather than copied, one allocation less per entry.
     return e;
@@ -93,13 +97,16 @@ export async function* hashEntries(
   for await (const entry of walked) {
     const p: Pending = { entry };
     if (entry.type === 'file') {
-      const cached = await options.cache?.lookup(entry.path);
+      let cached = options.cache?.lookup(entry.path);
+      if (cached instanceof Promise) cached = await cached;
       if (cacheIsFresh(cached, entry)) {
         p.entry.sha256 = cached.sha256;
+        p.cached = cached;
         if (counters) counters.cached++;
       } else {
         await options.budget?.take(entry.size ?? 0);
         p.hashing = options.pool.hash(entry.real).then((r) => {
+          p.hashed = true;
           if (r.ok) {
             p.entry.sha256 = r.hex;
             if (counters) {
@@ -117,7 +124,10 @@ export async function* hashEntries(
       }
     }
     queue.push(p);
-    while (queue.length >= window) {
+    // Entries leave as soon as everything before them is ready, not only when the window is
+    // full: an entry that waits for nothing (cached, not a file) would otherwise stay for a whole
+    // window, outlive two scavenges and be promoted to the old generation, which then grows.
+    while (queue.length >= window || (queue.length > 0 && (!queue[0]!.hashing || queue[0]!.hashed))) {
       const done = await settle(queue.shift()!);
       if (done) yield done;
     }

@@ -2,7 +2,8 @@
  * One check with the stat cache: incremental while the cache is fresh, full (every file hashed,
  * cache ignored) when there is none or the last full check is `fullCheckIntervalMs` old, so a
  * content change that left size, mtime, ctime and inode alike is still caught at the next full
- * check. The next cache is written during the check and replaces the old one only on success.
+ * check. The next cache is written during the check and replaces the old one only on success
+ * (and only when it differs: a check that found nothing new rewrites nothing).
  */
 import { type CheckOptions, type CheckResult, checkBaseline } from '../baseline/capture.ts';
 import type { BaselineInfo } from '../baseline/types.ts';
@@ -27,10 +28,11 @@ export async function checkWithCache(
     !opened ||
     (fullCheckIntervalMs !== undefined && nowMs - opened.header.fullCheckAtMs >= fullCheckIntervalMs);
   const next = cacheFile
-    ? await cacheFile.create({
-        baselineDigest: info.digest,
-        fullCheckAtMs: full ? nowMs : opened!.header.fullCheckAtMs,
-      })
+    ? await cacheFile.create(
+        { baselineDigest: info.digest, fullCheckAtMs: full ? nowMs : opened!.header.fullCheckAtMs },
+        // An incremental check that finds every file as cached leaves the cache file as it is.
+        !full && opened ? opened.reader : undefined,
+      )
     : undefined;
   try {
     const result = await checkBaseline(info, {

@@ -8,7 +8,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { comparePaths, escapePath, unescapePath } from '../baseline/entry-line.ts';
-import { LineWriter, readLines } from '../baseline/line-stream.ts';
+import { LineWriter, readLineBatches } from '../baseline/line-stream.ts';
 import type { CachedHash, StatCacheReader, StatCacheWriter } from '../baseline/scan.ts';
 
 const cacheFormat = 'kiln-stat-cache/2';
@@ -21,50 +21,102 @@ export interface StatCacheHeader {
   fullCheckAtMs: number;
 }
 
-/** Reads a cache in walk order: each lookup advances past smaller paths. */
-class CacheCursor implements StatCacheReader {
-  readonly #lines: AsyncGenerator<string>;
-  #head: { path: string; value: CachedHash } | undefined;
-  #done = false;
+/** A cached value with the index of its line among the cache's entry lines. */
+interface CachedLine extends CachedHash {
+  line: number;
+}
 
-  constructor(lines: AsyncGenerator<string>) {
-    this.#lines = lines;
+/** A cache line's fields, or undefined for a line that is not one (skipped). */
+function parseLine(line: string, index: number): { path: string; value: CachedLine } | undefined {
+  const f = line.split('\t');
+  if (f.length !== 6) return undefined;
+  return {
+    path: unescapePath(f[0]!),
+    value: {
+      size: Number(f[1]),
+      mtimeMs: Number(f[2]),
+      ctimeMs: Number(f[3]),
+      ino: Number(f[4]),
+      sha256: f[5]!,
+      line: index,
+    },
+  };
+}
+
+/**
+ * Reads a cache in walk order: each lookup advances past smaller paths. Lines come a chunk at a
+ * time, so a lookup answers synchronously unless it needs the next chunk. It remembers which
+ * line each answer came from, so the next cache can tell it is the same file (see create()).
+ */
+class CacheCursor implements StatCacheReader {
+  readonly #batches: AsyncGenerator<string[]>;
+  #batch: string[] = [];
+  #at = 0;
+  #head: { path: string; value: CachedLine } | undefined;
+  /** The index of the head among the cache's entry lines. */
+  #headIndex = -1;
+  #done = false;
+  /**
+   * The entry-line index of a value lookup() handed out (its own field rather than a WeakMap:
+   * a WeakMap of every value kept them alive into the old generation).
+   */
+  lineOf(value: CachedHash): number | undefined {
+    return (value as Partial<CachedLine>).line;
   }
 
-  async #advance(): Promise<void> {
-    for (;;) {
-      const r = await this.#lines.next();
-      if (r.done) {
-        this.#done = true;
-        this.#head = undefined;
-        return;
-      }
-      const f = r.value.split('\t');
-      if (f.length !== 6) continue;
-      this.#head = {
-        path: unescapePath(f[0]!),
-        value: {
-          size: Number(f[1]),
-          mtimeMs: Number(f[2]),
-          ctimeMs: Number(f[3]),
-          ino: Number(f[4]),
-          sha256: f[5]!,
-        },
-      };
-      return;
+  constructor(batches: AsyncGenerator<string[]>, first: string[]) {
+    this.#batches = batches;
+    this.#batch = first;
+  }
+
+  /** Moves the head to the next entry line; false when the batch ran out (call #refill). */
+  #step(): boolean {
+    while (this.#at < this.#batch.length) {
+      const parsed = parseLine(this.#batch[this.#at++]!, this.#headIndex + 1);
+      if (!parsed) continue;
+      this.#head = parsed;
+      this.#headIndex++;
+      return true;
+    }
+    return false;
+  }
+
+  async #refill(): Promise<void> {
+    const r = await this.#batches.next();
+    if (r.done) {
+      this.#done = true;
+      this.#head = undefined;
+    } else {
+      this.#batch = r.value;
+      this.#at = 0;
     }
   }
 
-  async lookup(p: string): Promise<CachedHash | undefined> {
-    if (!this.#head && !this.#done) await this.#advance();
-    while (this.#head && comparePaths(this.#head.path, p) < 0) await this.#advance();
-    return this.#head?.path === p ? this.#head.value : undefined;
+  /** Advances past paths before `p`; a promise only when a new chunk must be read. */
+  lookup(p: string): CachedHash | undefined | Promise<CachedHash | undefined> {
+    while (!this.#done && (!this.#head || comparePaths(this.#head.path, p) < 0)) {
+      if (!this.#step()) return this.#refill().then(() => this.lookup(p));
+    }
+    if (this.#head?.path !== p) return undefined;
+    return this.#head.value;
+  }
+
+  /** The number of entry lines in the whole cache (reads the rest). */
+  async entryLines(): Promise<number> {
+    for (;;) {
+      while (this.#step()) {}
+      if (this.#done) return this.#headIndex + 1;
+      await this.#refill();
+    }
   }
 
   close(): void {
-    void this.#lines.return(undefined);
+    void this.#batches.return(undefined);
   }
 }
+
+/** The writer of the next cache. */
+export type NextStatCache = StatCacheWriter & { commit(): Promise<void>; abort(): Promise<void> };
 
 /** The cache file of the agent (or of `baseline check --cache`). */
 export class StatCacheFile {
@@ -75,42 +127,76 @@ export class StatCacheFile {
   }
 
   /** The header and a reader, or undefined when there is no usable cache for this baseline. */
-  async open(
-    baselineDigest: string,
-  ): Promise<{ header: StatCacheHeader; reader: StatCacheReader & { close(): void } } | undefined> {
-    let lines: AsyncGenerator<string>;
+  async open(baselineDigest: string): Promise<{ header: StatCacheHeader; reader: CacheCursor } | undefined> {
+    let batches: AsyncGenerator<string[]>;
     let header: StatCacheHeader;
+    let rest: string[];
     try {
-      lines = readLines(this.file);
-      const first = await lines.next();
-      header = JSON.parse(first.done ? '{}' : first.value) as StatCacheHeader;
+      batches = readLineBatches(this.file);
+      const first = await batches.next();
+      const lines = first.done ? ['{}'] : first.value;
+      header = JSON.parse(lines[0]!) as StatCacheHeader;
+      rest = lines.slice(1);
     } catch {
       return undefined;
     }
     if (header.format !== cacheFormat || header.baselineDigest !== baselineDigest) {
-      await lines.return(undefined);
+      await batches.return(undefined);
       return undefined;
     }
-    return { header, reader: new CacheCursor(lines) };
+    return { header, reader: new CacheCursor(batches, rest) };
   }
 
-  /** A writer of the next cache; commit() replaces the file, abort() leaves the old one. */
-  async create(
-    header: Omit<StatCacheHeader, 'format'>,
-  ): Promise<StatCacheWriter & { commit(): Promise<void>; abort(): Promise<void> }> {
+  /**
+   * A writer of the next cache; commit() replaces the file, abort() leaves the old one. Given the
+   * reader of the current cache (same header), nothing is written while every file added is the
+   * current cache's next line (the value lookup() gave, unchanged): a check that found nothing
+   * new leaves the file as it is. At the first other file, the lines matched so far are copied
+   * from the current cache and writing goes on from there.
+   */
+  async create(header: Omit<StatCacheHeader, 'format'>, previous?: CacheCursor): Promise<NextStatCache> {
     await mkdir(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.tmp-${process.pid}`;
-    const out = new LineWriter(tmp, { mode: 0o600 });
-    await out.write(JSON.stringify({ format: cacheFormat, ...header }));
     const file = this.file;
+    let out: LineWriter | undefined;
+    let matched = 0;
+    const diverge = async (): Promise<LineWriter> => {
+      const writer = new LineWriter(tmp, { mode: 0o600 });
+      await writer.write(JSON.stringify({ format: cacheFormat, ...header }));
+      let copied = 0;
+      if (previous && matched > 0) {
+        for await (const lines of readLineBatches(file)) {
+          for (const line of lines) {
+            if (copied >= matched) break;
+            if (parseLine(line, copied) === undefined) continue;
+            await writer.write(line);
+            copied++;
+          }
+          if (copied >= matched) break;
+        }
+      }
+      if (copied !== matched) throw new Error(`${file} changed while the next stat cache was written`);
+      out = writer;
+      return writer;
+    };
+    if (!previous) out = await diverge();
     return {
-      add: (p, v) =>
-        out.write(`${escapePath(p)}\t${v.size}\t${v.mtimeMs}\t${v.ctimeMs}\t${v.ino}\t${v.sha256}`),
+      async add(p, v) {
+        if (!out && previous?.lineOf(v) === matched) {
+          matched++;
+          return;
+        }
+        const writer = out ?? (await diverge());
+        await writer.write(`${escapePath(p)}\t${v.size}\t${v.mtimeMs}\t${v.ctimeMs}\t${v.ino}\t${v.sha256}`);
+      },
       async commit() {
-        await out.close();
+        if (!out && previous && (await previous.entryLines()) === matched) return;
+        const writer = out ?? (await diverge());
+        await writer.close();
         await rename(tmp, file);
       },
       async abort() {
+        if (!out) return;
         out.destroy();
         await rm(tmp, { force: true });
       },

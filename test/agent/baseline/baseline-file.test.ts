@@ -46,6 +46,13 @@ describe('baseline file', () => {
     expect(gz.files).toEqual(plain.files);
   });
 
+  it('hashes on the main thread with jobs 0, to the same baseline as with a worker', async () => {
+    const threaded = await captureTree(root, treeRoots, { jobs: 1 });
+    const inline = await captureTree(root, treeRoots, { jobs: 0, out: path.join(root, 'inline-baseline') });
+    expect(inline.digest).toBe(threaded.digest);
+    expect(Object.values(inline.files).filter((e) => e.sha256).length).toBeGreaterThan(0);
+  });
+
   it('refuses a baseline edited after capture, and says how to get one when missing', async () => {
     const captured = await captureTree(root, treeRoots);
     const text = await readFile(captured.info.file, 'utf8');
@@ -59,6 +66,31 @@ describe('baseline file', () => {
     await expect(openBaseline(path.join(root, 'missing'))).rejects.toThrow(
       `cannot read the baseline ${path.join(root, 'missing')} (ENOENT); capture one with: kiln-agent baseline capture --out ${path.join(root, 'missing')}`,
     );
+  });
+
+  it('verifies while reading: a check of an edited baseline fails at the end of its one pass', async () => {
+    const captured = await captureTree(root, treeRoots);
+    const lazy = await openBaseline(captured.info.file, { verify: 'while-reading' });
+    expect(lazy).toMatchObject({ digest: captured.digest, entries: 22 });
+    expect((await checkBaseline(lazy, { root })).differences).toEqual([]);
+
+    const text = await readFile(captured.info.file, 'utf8');
+    const edited = text.replace(/^(\/usr\/bin\/tool\tf\t)\d{4}/m, '$10777');
+    expect(edited).not.toBe(text);
+    await writeFile(captured.info.file, edited);
+    const opened = await openBaseline(captured.info.file, { verify: 'while-reading' });
+    await expect(checkBaseline(opened, { root })).rejects.toThrow(
+      new RegExp(
+        `^the baseline .* does not match its digest \\(recorded ${captured.digest}, computed sha256:`,
+      ),
+    );
+    // A line removed: the count and the digest differ.
+    await writeFile(captured.info.file, text.replace(/^\/usr\/bin\/tool\t.*\n/m, ''));
+    const shorter = await openBaseline(captured.info.file, { verify: 'while-reading' });
+    await expect(checkBaseline(shorter, { root })).rejects.toThrow(/does not match its digest/);
+    // Cut short: no trailer at the end.
+    await writeFile(captured.info.file, text.slice(0, text.indexOf('#end ')));
+    await expect(openBaseline(captured.info.file, { verify: 'while-reading' })).rejects.toThrow(/no trailer/);
   });
 
   it('reads a format-1 baseline (kiln 0.1.0) and checks a system against it', async () => {

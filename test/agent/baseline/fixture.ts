@@ -73,7 +73,7 @@ export interface CapturedTree {
 export async function captureTree(
   root: string,
   roots: readonly string[],
-  options: { nowMs?: number; out?: string; dpkgAdminDir?: string; allowlist?: string[] } = {},
+  options: { nowMs?: number; out?: string; dpkgAdminDir?: string; allowlist?: string[]; jobs?: number } = {},
 ): Promise<CapturedTree> {
   const { captureBaseline } = await import('../../../agent/baseline/capture.ts');
   const { baselineEntries, openBaseline } = await import('../../../agent/baseline/baseline-file.ts');
@@ -83,6 +83,7 @@ export async function captureTree(
     roots,
     nowMs: options.nowMs ?? 0,
     out,
+    ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
     allowlist: ['/etc/kiln/**', ...(options.allowlist ?? [])],
     ...(options.dpkgAdminDir ? { dpkgAdminDir: options.dpkgAdminDir } : {}),
   });
