@@ -1,22 +1,25 @@
 /**
  * What one log line costs Elasticsearch, with no shipper in the way (issue 11, item 3): the same
  * generated lines are bulk-loaded, in the same 2 000-document `_bulk` requests two at a time,
- * as the raw loader's document (`index`, auto id, three fields) and as the exact document kiln's
- * collector writes (the agent's encoder, the collector's stamping, its template and ids), into
- * a fresh single-node Elasticsearch warmed up first. Elasticsearch's CPU (utime + stime of its
- * process) is read before and after each variant, refresh included. The first variant runs
- * again at the end: if the warm-up is enough, the two figures agree.
- * Run: `node bench/shipping/es-cost.ts [--size-mib 128] [--warm-up-docs 1000000]`.
+ * into a fresh single-node Elasticsearch warmed up first, as several documents (variants): the
+ * raw loader's document (`index`, auto id, three fields), kiln's exact collector output (the
+ * agent's encoder, the collector's stamping, its template and ids), and two in between that
+ * split kiln's extra cost into ids and fields. Elasticsearch's CPU (utime + stime of its process
+ * tree) is read before and after each load, refresh included.
+ * A single pass charged the JIT warm-up to whichever variant ran first (1.6× apart between two
+ * raw runs), so the variants run interleaved: one uncounted round of all of them, then
+ * `--rounds` counted rounds, each a load of every variant in turn; the median is reported.
+ * Run: `node bench/shipping/es-cost.ts [--size-mib 64] [--warm-up-docs 500000] [--rounds 3]
+ * [--variants raw,kiln-auto-id,kiln,kiln-3-fields]`.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { LogEventEncoder } from '../../agent/sources/file/event-builder.ts';
 import { stampIdentity, toBulkItems } from '../../collector/ingest/stamp.ts';
-import { storedIdOf } from '../../collector/ingest/stored-id.ts';
-import { encodeBulkItem } from '../../collector/storage/bulk-writer/encoder.ts';
+import { type BulkItem, encodeBulkItem } from '../../collector/storage/bulk-writer/encoder.ts';
 import { buildIndexTemplate } from '../../collector/storage/templates/index-templates.ts';
 import type { InstanceIdentity } from '../../collector/tokens/identity.ts';
 import { indexNames } from '../../lib/indices.ts';
@@ -31,9 +34,36 @@ const { values } = parseArgs({
     'size-mib': { type: 'string', default: '128' },
     'warm-up-docs': { type: 'string', default: '1000000' },
     heap: { type: 'string', default: '2g' },
+    rounds: { type: 'string', default: '3' },
+    variants: { type: 'string', default: 'raw,kiln-auto-id,kiln,kiln-3-fields' },
   },
 });
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface Variant {
+  label: string;
+  setUp(): Promise<void>;
+  encode(l: { path: string; offset: number; text: string }): string;
+}
+
+/** The lines as `_bulk` bodies of 2 000 documents (the raw loader's request size). */
+function batches<L>(lines: L[], encode: (l: L) => string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i += 2000)
+    out.push(
+      lines
+        .slice(i, i + 2000)
+        .map(encode)
+        .join(''),
+    );
+  return out;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
 
 /** CPU seconds of Elasticsearch's process tree (the JVM is a child of the launcher). */
 function cpuSeconds(pid: number): number {
@@ -97,88 +127,146 @@ try {
   );
   const window = { maxPastMs: 7 * 86_400_000, maxFutureMs: 86_400_000 };
   const rawAction = `${JSON.stringify({ index: { _index: 'cost-raw' } })}\n`;
-  const variants: Record<string, { setUp(): Promise<void>; bodies(): string[] }> = {
-    'raw _bulk document (index, auto id)': {
-      setUp: () => putPeerTemplate(es.url, 'cost-raw', ['cost-raw']),
-      bodies: () =>
-        batches((l) => {
-          const doc = {
-            '@timestamp': new Date().toISOString(),
-            message: l.text,
-            log: { file: { path: l.path } },
-          };
-          return `${rawAction}${JSON.stringify(doc)}\n`;
-        }),
-    },
-    'kiln document (create, per-file prefix + offset ids)': kilnVariant(false),
-    'kiln document (create, hashed ids)': kilnVariant(true),
+  const putKilnTemplate = async () => {
+    const spec = buildIndexTemplate(names, 'logs');
+    await fetch(`${es.url}/_index_template/${spec.name}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(spec.body),
+    });
   };
-  function batches(encode: (l: (typeof lines)[number]) => string): string[] {
-    const out: string[] = [];
-    for (let i = 0; i < lines.length; i += 2000)
-      out.push(
-        lines
-          .slice(i, i + 2000)
-          .map(encode)
-          .join(''),
-      );
-    return out;
-  }
-  function kilnVariant(hashed: boolean) {
+  const now = Date.now();
+  const ingested = new Date(now).toISOString();
+  /** kiln's exact bulk item of one line (agent encoder → stamp → toBulkItems). */
+  const kilnItem = (l: (typeof lines)[number]): BulkItem => {
+    const fingerprint = `fp-${l.path}`;
+    const line = {
+      offset: l.offset,
+      end: 0,
+      text: l.text,
+      truncated: false,
+      invalidUtf8: false,
+      originalBytes: 0,
+      lines: 1,
+    };
+    const event = JSON.parse(encoder.encode(line, { path: l.path, fingerprint }, ingested).json) as WireEvent;
+    const stamped = stampIdentity(event, identity, ingested);
+    return toBulkItems([stamped], names, identity.instanceId, window, now)[0]!;
+  };
+  /** kiln's document and ids with `drop` applied to the document. */
+  function kilnWithout(what: string, drop: (doc: Record<string, unknown>) => void): Variant {
     return {
-      async setUp() {
-        const spec = buildIndexTemplate(names, 'logs');
-        await fetch(`${es.url}/_index_template/${spec.name}`, {
-          method: 'PUT',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(spec.body),
-        });
-      },
-      bodies: () => {
-        const now = Date.now();
-        const ingested = new Date(now).toISOString();
-        return batches((l) => {
-          const fingerprint = `fp-${l.path}`;
-          const line = {
-            offset: l.offset,
-            end: 0,
-            text: l.text,
-            truncated: false,
-            invalidUtf8: false,
-            originalBytes: 0,
-            lines: 1,
-          };
-          const event = JSON.parse(
-            encoder.encode(line, { path: l.path, fingerprint }, ingested).json,
-          ) as WireEvent;
-          const stamped = stampIdentity(event, identity, ingested);
-          const [item] = toBulkItems([stamped], names, identity.instanceId, window, now);
-          if (hashed) item!.id = storedIdOf(identity.instanceId, stamped.event.id);
-          return encodeBulkItem(item!);
-        });
+      label: `kiln document without ${what}, \`create\` with kiln's ids`,
+      setUp: putKilnTemplate,
+      encode: (l) => {
+        const item = kilnItem(l);
+        const doc = structuredClone(item.doc);
+        drop(doc);
+        return `${JSON.stringify({ create: { _index: item.index, _id: item.id } })}\n${JSON.stringify(doc)}\n`;
       },
     };
   }
-  const order = [...Object.keys(variants), Object.keys(variants)[0]!];
+  // Each variant isolates one difference from the raw document: ids (auto vs kiln's), then
+  // fields (kiln's whole document vs only the raw loader's three fields).
+  const variants: Record<string, Variant> = {
+    raw: {
+      label: 'raw `_bulk` document (`index`, auto id, 3 fields, peer template)',
+      setUp: () => putPeerTemplate(es.url, 'cost-raw', ['cost-raw']),
+      encode: (l) =>
+        `${rawAction}${JSON.stringify({ '@timestamp': new Date(now).toISOString(), message: l.text, log: { file: { path: l.path } } })}\n`,
+    },
+    'kiln-auto-id': {
+      label: 'kiln document, `index` with auto id (kiln template)',
+      setUp: putKilnTemplate,
+      encode: (l) => {
+        const item = kilnItem(l);
+        return `${JSON.stringify({ index: { _index: item.index } })}\n${JSON.stringify(item.doc)}\n`;
+      },
+    },
+    kiln: {
+      label: "kiln document, `create` with kiln's ids (exact collector output)",
+      setUp: putKilnTemplate,
+      encode: (l) => encodeBulkItem(kilnItem(l)),
+    },
+    'kiln-3-fields': {
+      label: "raw loader's 3 fields only, `create` with kiln's ids (kiln template)",
+      setUp: putKilnTemplate,
+      encode: (l) => {
+        const item = kilnItem(l);
+        const doc = item.doc as { '@timestamp': string };
+        const slim = { '@timestamp': doc['@timestamp'], message: l.text, log: { file: { path: l.path } } };
+        return `${JSON.stringify({ create: { _index: item.index, _id: item.id } })}\n${JSON.stringify(slim)}\n`;
+      },
+    },
+    // Field isolation (not run by default): kiln's document minus one group of fields.
+    'kiln-no-event-id': kilnWithout('`event.id`', (doc) => delete (doc.event as Record<string, unknown>).id),
+    'kiln-no-identity': kilnWithout('`cloud`, `host`, `agent`', (doc) => {
+      delete doc.cloud;
+      delete doc.host;
+      delete doc.agent;
+    }),
+    'kiln-no-offset-ingested': kilnWithout('`log.offset`, `event.ingested`', (doc) => {
+      delete (doc.event as Record<string, unknown>).ingested;
+      delete (doc.log as Record<string, unknown>).offset;
+    }),
+    'kiln-no-kiln': kilnWithout('`kiln.*`', (doc) => delete doc.kiln),
+  };
+  const chosen = values.variants.split(',');
+  for (const name of chosen) if (!variants[name]) throw new Error(`unknown variant ${name}`);
+  // Bodies are encoded once, before any measurement: ES CPU is all a round measures.
+  const bodiesOf = new Map<string, string[]>();
+  for (const name of chosen) bodiesOf.set(name, batches(lines, variants[name]!.encode));
+
   const pool = new Pool(es.url, { connections: 2 });
-  const results: string[] = [];
-  for (const name of order) {
-    const v = variants[name]!;
+  /** One load of one variant into empty indices: ES CPU seconds and wall seconds. */
+  const measure = async (name: string): Promise<{ cpu: number; wall: number }> => {
     await dropIndices(es.url, 'cost-raw,cost-kiln-*');
-    await v.setUp();
-    const bodies = v.bodies();
+    await variants[name]!.setUp();
     const before = cpuSeconds(es.pid);
     const t0 = performance.now();
-    await load(pool, bodies);
+    await load(pool, bodiesOf.get(name)!);
     await fetch(`${es.url}/cost-*/_refresh`, { method: 'POST' });
-    const cpu = cpuSeconds(es.pid) - before;
-    const seconds = (performance.now() - t0) / 1000;
-    const line = `${name}: ${lines.length} docs, ${cpu.toFixed(1)} ES CPU s (${((cpu / lines.length) * 1e6).toFixed(1)} µs/doc), ${seconds.toFixed(1)} s`;
-    log(line);
-    results.push(line);
+    return { cpu: cpuSeconds(es.pid) - before, wall: (performance.now() - t0) / 1000 };
+  };
+  // The warm-up round runs every variant once, interleaved, and is not counted: each variant's
+  // code paths (auto ids, `create` lookups, the wider mapping) are JIT-compiled before any round.
+  log('warm-up round (not counted)…');
+  for (const name of chosen) {
+    const r = await measure(name);
+    log(`  warm-up ${name}: ${r.cpu.toFixed(1)} ES CPU s`);
+  }
+  const rounds = Number(values.rounds);
+  const cpu = new Map<string, number[]>(chosen.map((n) => [n, []]));
+  const wall = new Map<string, number[]>(chosen.map((n) => [n, []]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const name of chosen) {
+      const r = await measure(name);
+      cpu.get(name)!.push(r.cpu);
+      wall.get(name)!.push(r.wall);
+      log(`  round ${round} ${name}: ${r.cpu.toFixed(1)} ES CPU s, ${r.wall.toFixed(1)} s`);
+    }
   }
   await pool.close();
-  process.stdout.write(`${results.join('\n')}\n`);
+  const out: string[] = [
+    `${lines.length} documents per load, ${rounds} rounds, load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+    `| variant | ES CPU s per round | median ES CPU s | µs per document | median wall s | vs raw |`,
+    '|---|---|---:|---:|---:|---:|',
+  ];
+  const rawMedian = median(cpu.get('raw') ?? [Number.NaN]);
+  for (const name of chosen) {
+    const m = median(cpu.get(name)!);
+    out.push(
+      `| ${variants[name]!.label} | ${cpu
+        .get(name)!
+        .map((x) => x.toFixed(1))
+        .join(
+          ' / ',
+        )} | ${m.toFixed(1)} | ${((m / lines.length) * 1e6).toFixed(1)} | ${median(wall.get(name)!).toFixed(1)} | ${(m / rawMedian).toFixed(2)}× |`,
+    );
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
 } finally {
   await stopLocalEs('bench');
   rmSync(join(es.dir, 'data'), { recursive: true, force: true });

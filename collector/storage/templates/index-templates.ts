@@ -8,7 +8,7 @@ import { type IndexFamily, type IndexNames, isStateFamily } from '../../../lib/i
 import { familyProperties } from './families.ts';
 
 /** The version of kiln's templates; a newer kiln with a higher number upgrades them. */
-export const templateVersion = 5;
+export const templateVersion = 6;
 
 /** Marks indices and templates as kiln's, so retention never touches anything else. */
 export const managedByMeta = { managed_by: 'kiln' } as const;

@@ -4,13 +4,16 @@
  * or filters on it, kept as doc values only because something sorts on it, or kept in `_source`
  * only (shown in Discover, never searched):
  *
- * - indexed: `@timestamp`, `message`, `log.file.path`, `host.name`, `host.boot.id`,
+ * - indexed: `@timestamp`, `message` (without norms: log lines are read newest first, never
+ *   ranked by length, and norms cost a value per document), `log.file.path`, `host.name`,
  *   `cloud.*` (the identity the collector stamps from the token; dashboards and
  *   `kiln investigate` filter on `cloud.instance.id`), `kiln.kind`, `kiln.bake.id`, and the
  *   journal's fields (the likely-cause search filters on `log.syslog.priority`).
  * - doc values only (`index: false`): `log.offset` (the tie-breaker of "last log lines" and
  *   `kiln investigate`), `event.ingested`, `event.id` (the `_id` already finds an event; its
- *   doc values are the unique tie-breaker a `search_after` reader pages with).
+ *   doc values are the unique tie-breaker a `search_after` reader pages with), `host.boot.id`
+ *   (constant for a file's lines; shown and grouped by, and a Discover filter on it still
+ *   works through doc values; the lifecycle and facts indices keep it indexed).
  * - `_source` only: `agent.*` of a log
  *   line (the registry and the lifecycle events carry the agent; the collector still stamps
  *   `agent.id`), `kiln.log.fingerprint` (it is the `_id`'s prefix).
@@ -37,7 +40,17 @@ export function logsEcsOverrides(): Properties {
   const event = { ...propertiesOf(ecsCommon.event), id: keywordSortOnly, ingested: dateSortOnly };
   const agent: Properties = {};
   for (const name of Object.keys(propertiesOf(ecsCommon.agent))) agent[name] = storedOnly;
-  return { event: object(event), agent: object(agent) };
+  const hostProperties = propertiesOf(ecsCommon.host);
+  const host = {
+    ...hostProperties,
+    boot: object({ ...propertiesOf(hostProperties.boot), id: keywordSortOnly }),
+  };
+  return {
+    message: { type: 'text', norms: false },
+    event: object(event),
+    agent: object(agent),
+    host: object(host),
+  };
 }
 
 /** A keyword with doc values (sortable, filterable slowly) but no inverted index. */

@@ -82,6 +82,7 @@ describe('setupStorage against the real Elasticsearch', () => {
     const props = old.body.template.mappings.properties as Record<string, any>;
     props.event.properties.id = { type: 'keyword', ignore_above: 1024 };
     props.log.properties.offset = { type: 'long' };
+    props.message = { type: 'text' };
     delete props.log.properties.level;
     old.body.version = templateVersion - 1;
     await client.indices.putIndexTemplate({ name: old.name, ...old.body } as never);
@@ -109,6 +110,18 @@ describe('setupStorage against the real Elasticsearch', () => {
       type: 'long',
       index: false,
     });
+    // Template 6: log lines' message keeps positions (match_phrase) but no norms, and
+    // host.boot.id is doc values only there.
+    const nextProps = (next.template.mappings as any).properties;
+    expect(nextProps.message).toEqual({ type: 'text', norms: false });
+    expect(nextProps.host.properties.boot.properties.id).toEqual({
+      type: 'keyword',
+      ignore_above: 1024,
+      index: false,
+    });
+    // The live index keeps the fields it was created with.
+    const live = await client.indices.getFieldMapping({ index, fields: ['message'] });
+    expect((live[index]!.mappings as any).message.mapping.message).toEqual({ type: 'text' });
   });
 
   it('leaves a template from a newer kiln alone', async () => {
