@@ -13,7 +13,7 @@ import { kilnVersion } from '../../lib/version.ts';
 import { canonicalJson } from './digest.ts';
 import { decodeEntry, encodeEntry } from './entry-line.ts';
 import { convertLegacyBaseline } from './legacy.ts';
-import { LineWriter, readLineBatches, readLines } from './line-stream.ts';
+import { isGzip, LineWriter, readLineBatches, readLines } from './line-stream.ts';
 import {
   type BaselineHeader,
   type BaselineInfo,
@@ -124,7 +124,7 @@ export async function openBaseline(file: string, options: OpenOptions = {}): Pro
     await lines.return(undefined);
     return openOtherFormat(file, header?.format);
   }
-  if (options.verify === 'while-reading' && !(await isGzipFile(file))) {
+  if (options.verify === 'while-reading' && !(await isGzip(file))) {
     await lines.return(undefined);
     const trailer = await readTrailer(file);
     if (!trailer?.digest)
@@ -184,17 +184,6 @@ async function readTrailer(file: string): Promise<Trailer | undefined> {
       : undefined;
   } catch {
     return undefined;
-  } finally {
-    await handle.close();
-  }
-}
-
-async function isGzipFile(file: string): Promise<boolean> {
-  const handle = await open(file, 'r');
-  try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(head, 0, 2, 0);
-    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
   } finally {
     await handle.close();
   }

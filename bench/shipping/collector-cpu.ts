@@ -7,14 +7,13 @@
  *   node bench/shipping/collector-cpu.ts [--events 200000] [--rounds 5]
  */
 import { parseArgs } from 'node:util';
-import { LogEventEncoder } from '../../agent/sources/file/event-builder.ts';
 import { decodeBatch } from '../../collector/ingest/decode.ts';
 import { stampIdentity, toBulkItems } from '../../collector/ingest/stamp.ts';
 import { encodeBulkCreate } from '../../collector/storage/bulk-writer/encoder.ts';
-import type { InstanceIdentity } from '../../collector/tokens/identity.ts';
 import { indexNames } from '../../lib/indices.ts';
 import { renderTable } from '../../lib/table.ts';
 import { accessLine, jsonLine, seededRandom } from './generate.ts';
+import { benchEncoder, benchIdentity } from './kiln-event.ts';
 
 const { values } = parseArgs({
   options: { events: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '5' } },
@@ -22,18 +21,8 @@ const { values } = parseArgs({
 const total = Number(values.events);
 const rounds = Number(values.rounds);
 
-const identity: InstanceIdentity = {
-  instanceId: 'i-bench-0001',
-  method: 'fleet-token',
-  agentId: 'agt_0839bd4332f6edc6059009a1',
-  enrolledAt: new Date().toISOString(),
-  hostname: 'vm',
-  provenance: {},
-};
-const encoder = new LogEventEncoder(
-  { instanceId: identity.instanceId, hostname: 'vm', bootId: '3a732409-8f91-4bb6-9967-e4d46ce3bb29' },
-  { timestamp: undefined, json: false },
-);
+const identity = benchIdentity();
+const encoder = benchEncoder(identity);
 const random = seededRandom(42);
 const startMs = Date.now();
 const readAt = new Date(startMs).toISOString();

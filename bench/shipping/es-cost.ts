@@ -17,16 +17,15 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-import { LogEventEncoder } from '../../agent/sources/file/event-builder.ts';
 import { stampIdentity, toBulkItems } from '../../collector/ingest/stamp.ts';
 import { type BulkItem, encodeBulkItem } from '../../collector/storage/bulk-writer/encoder.ts';
 import { buildIndexTemplate } from '../../collector/storage/templates/index-templates.ts';
-import type { InstanceIdentity } from '../../collector/tokens/identity.ts';
 import { indexNames } from '../../lib/indices.ts';
 import { startLocalEs, stopLocalEs } from '../../lib/local-es/index.ts';
 import type { WireEvent } from '../../lib/wire.ts';
 import { dropIndices, putPeerTemplate, warmUpEs } from './es-target.ts';
 import { generateLogs } from './generate.ts';
+import { benchEncoder, benchIdentity } from './kiln-event.ts';
 import { TreeSampler } from './proc-stats.ts';
 
 const { values } = parseArgs({
@@ -113,18 +112,8 @@ try {
   log(`  warm-up cost ${(cpuSeconds(es.pid) - started).toFixed(1)} ES CPU s`);
 
   const names = indexNames('cost-kiln');
-  const identity: InstanceIdentity = {
-    instanceId: 'i-bench-0001',
-    method: 'fleet-token',
-    agentId: 'agt_0839bd4332f6edc6059009a1',
-    enrolledAt: new Date().toISOString(),
-    hostname: 'vm',
-    provenance: {},
-  };
-  const encoder = new LogEventEncoder(
-    { instanceId: identity.instanceId, hostname: 'vm', bootId: '3a732409-8f91-4bb6-9967-e4d46ce3bb29' },
-    { timestamp: undefined, json: false },
-  );
+  const identity = benchIdentity();
+  const encoder = benchEncoder(identity);
   const window = { maxPastMs: 7 * 86_400_000, maxFutureMs: 86_400_000 };
   const rawAction = `${JSON.stringify({ index: { _index: 'cost-raw' } })}\n`;
   const putKilnTemplate = async () => {
