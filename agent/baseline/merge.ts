@@ -71,15 +71,6 @@ export function allowlistFilter(allowlist: Allowlist): (e: FileEntry) => boolean
   };
 }
 
-/** The entries allowlistFilter keeps. */
-export async function* withoutAllowlisted(
-  entries: AsyncIterable<FileEntry>,
-  allowlist: Allowlist,
-): AsyncGenerator<FileEntry> {
-  const keep = allowlistFilter(allowlist);
-  for await (const e of entries) if (keep(e)) yield e;
-}
-
 /** Pulls one entry ahead. */
 class Cursor {
   readonly #it: AsyncIterator<FileEntry>;
