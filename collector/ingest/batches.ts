@@ -38,14 +38,14 @@ export interface BatchHandlerOptions {
 /** Handles batches; one per server. */
 export class BatchHandler {
   readonly #o: BatchHandlerOptions;
-  readonly #inFlight: InFlight;
+  readonly #inFlight: InFlight<IncomingMessage>;
   readonly #bytes: KeyedBuckets;
   #processing = 0;
 
   constructor(options: BatchHandlerOptions) {
     this.#o = options;
     const per = options.limits.perInstance;
-    this.#inFlight = new InFlight(per.maxBatchesInFlight);
+    this.#inFlight = new InFlight(per.maxBatchesInFlight, (req) => req.socket.destroyed);
     this.#bytes = new KeyedBuckets(per.burstBytes, per.bytesPerSecond);
   }
 
@@ -74,7 +74,7 @@ export class BatchHandler {
         waitMs,
       );
     }
-    if (!this.#inFlight.acquire(id)) {
+    if (!this.#inFlight.acquire(id, req)) {
       return this.#refuse(
         req,
         res,
@@ -85,7 +85,7 @@ export class BatchHandler {
       );
     }
     if (this.#processing >= limits.maxConcurrentBatches) {
-      this.#inFlight.release(id);
+      this.#inFlight.release(id, req);
       return this.#refuse(
         req,
         res,
@@ -141,7 +141,7 @@ export class BatchHandler {
       this.#bytes.take(id, reservation.bytes, this.#o.now());
       reservation.release();
       this.#processing--;
-      this.#inFlight.release(id);
+      this.#inFlight.release(id, req);
     }
   }
 

@@ -80,27 +80,37 @@ export class ByteBudget {
   }
 }
 
-/** Requests in flight per key, with a cap. */
-export class InFlight {
-  readonly #counts = new Map<string, number>();
+/**
+ * Requests in flight per key, with a cap. A request whose connection was destroyed (Node's request
+ * timeout answers 408 and destroys the socket) holds nothing, even before its handler has run its
+ * `finally`: the timeout runs in the timers phase and the socket's close callbacks only in the
+ * loop's close phase, so the client's next request can be read in between.
+ */
+export class InFlight<Holder> {
+  readonly #holders = new Map<string, Set<Holder>>();
   readonly #max: number;
+  readonly #isGone: (holder: Holder) => boolean;
 
-  constructor(maxPerKey: number) {
+  constructor(maxPerKey: number, isGone: (holder: Holder) => boolean) {
     this.#max = maxPerKey;
+    this.#isGone = isGone;
   }
 
-  /** Counts one more for `key`; false when it already has the most allowed. */
-  acquire(key: string): boolean {
-    const count = this.#counts.get(key) ?? 0;
-    if (count >= this.#max) return false;
-    this.#counts.set(key, count + 1);
+  /** Counts `holder` for `key`; false when `key` already has the most allowed live holders. */
+  acquire(key: string, holder: Holder): boolean {
+    const holders = this.#holders.get(key) ?? new Set<Holder>();
+    if (holders.size >= this.#max) for (const h of holders) if (this.#isGone(h)) holders.delete(h);
+    if (holders.size >= this.#max) return false;
+    holders.add(holder);
+    this.#holders.set(key, holders);
     return true;
   }
 
-  /** Counts one less. */
-  release(key: string): void {
-    const count = (this.#counts.get(key) ?? 1) - 1;
-    if (count <= 0) this.#counts.delete(key);
-    else this.#counts.set(key, count);
+  /** Counts `holder` no more (again is harmless). */
+  release(key: string, holder: Holder): void {
+    const holders = this.#holders.get(key);
+    if (!holders) return;
+    holders.delete(holder);
+    if (holders.size === 0) this.#holders.delete(key);
   }
 }

@@ -91,15 +91,26 @@ describe('rate limits', () => {
     expect(buckets.waitMs('a', 0)).toBe(0);
   });
 
-  it('counts requests in flight per key up to the cap', () => {
-    const inFlight = new InFlight(2);
+  it('counts requests in flight per key up to the cap, and a destroyed connection holds nothing', () => {
+    const inFlight = new InFlight<{ destroyed: boolean }>(2, (h) => h.destroyed);
+    const [a1, a2, a3, b1] = [
+      { destroyed: false },
+      { destroyed: false },
+      { destroyed: false },
+      { destroyed: false },
+    ];
     expect([
-      inFlight.acquire('a'),
-      inFlight.acquire('a'),
-      inFlight.acquire('a'),
-      inFlight.acquire('b'),
+      inFlight.acquire('a', a1),
+      inFlight.acquire('a', a2),
+      inFlight.acquire('a', a3),
+      inFlight.acquire('b', b1),
     ]).toEqual([true, true, false, true]);
-    inFlight.release('a');
-    expect(inFlight.acquire('a')).toBe(true);
+    inFlight.release('a', a1);
+    expect(inFlight.acquire('a', a3)).toBe(true);
+    // Timed out: the socket is destroyed before the handler gives its slot back.
+    a2.destroyed = true;
+    expect(inFlight.acquire('a', { destroyed: false })).toBe(true);
+    inFlight.release('a', a2);
+    expect(inFlight.acquire('a', { destroyed: false })).toBe(false);
   });
 });
