@@ -24,26 +24,42 @@ export async function isGzip(file: string): Promise<boolean> {
  * The file's lines (without `\n`), a chunk's worth (16 KiB) at a time: callers loop over each
  * array synchronously, one async hop per chunk instead of one per line. Small chunks die young:
  * with 256 KiB ones, batches outlived scavenges and the old generation (and the RSS) grew by
- * ~7 MiB in a check of /usr/lib (bench/RESULTS.md).
+ * ~7 MiB in a check of /usr/lib (bench/RESULTS.md). A plain file is read into one buffer, reused
+ * for every chunk (a read stream allocates a new one per chunk, and the freed ones left ~10 MiB
+ * of external memory and malloc fragmentation behind in a check of /usr).
  */
 export async function* readLineBatches(file: string): AsyncGenerator<string[]> {
   const gz = await isGzip(file);
-  const raw = createReadStream(file, { highWaterMark: 16 * 1024 });
-  const stream = gz ? raw.pipe(createGunzip()) : raw;
   const decoder = new StringDecoder('utf8');
   let rest = '';
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const text = rest + decoder.write(chunk);
-      const lines = text.split('\n');
-      rest = lines.pop()!;
-      if (lines.length > 0) yield lines;
+  const split = function* (chunk: Buffer): Generator<string[]> {
+    const text = rest + decoder.write(chunk);
+    const lines = text.split('\n');
+    rest = lines.pop()!;
+    if (lines.length > 0) yield lines;
+  };
+  if (gz) {
+    const raw = createReadStream(file, { highWaterMark: 16 * 1024 });
+    try {
+      for await (const chunk of raw.pipe(createGunzip()) as AsyncIterable<Buffer>) yield* split(chunk);
+    } finally {
+      raw.destroy();
     }
-    rest += decoder.end();
-    if (rest.length > 0) yield [rest];
-  } finally {
-    raw.destroy();
+  } else {
+    const handle = await open(file, 'r');
+    try {
+      const buffer = Buffer.allocUnsafeSlow(16 * 1024);
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        yield* split(buffer.subarray(0, bytesRead));
+      }
+    } finally {
+      await handle.close();
+    }
   }
+  rest += decoder.end();
+  if (rest.length > 0) yield [rest];
 }
 
 /** The file's lines (without `\n`), one by one. */
