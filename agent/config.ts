@@ -156,8 +156,8 @@ export const agentConfigSchema = z.strictObject({
       intervalMs: positiveMs.default(300_000),
       /** A check ignores the stat cache and hashes every file when the last such check is this old. Default 86 400 000 ms (daily). */
       fullCheckIntervalMs: positiveMs.default(86_400_000),
-      /** Hashing threads of a check. Default 1 (a background check stays gentle; the read budget paces it anyway). */
-      jobs: z.number().int().min(1).max(16).default(1),
+      /** Hashing threads of a check. Default 0: on the agent's own thread, 1 MiB per step (no second isolate; the read budget paces a check anyway). */
+      jobs: z.number().int().min(0).max(16).default(0),
       /** Listening sockets are recorded as the first-boot reference once the system has been up this long. Default 300 000 ms. */
       socketSettleMs: z.number().int().min(0).default(300_000),
       /** Also react to file-system events on watched roots. Default true. */

@@ -10,9 +10,9 @@
  * not from TypeScript sources) with the V8 flags the agent executable runs with
  * (scripts/agent-runtime-flags.mjs: a 48 MiB heap, 1 MiB semi-spaces, two GC threads).
  *
- *   node bench/baseline.ts [--tree /usr] [--jobs 1] [--no-aide]
+ *   node bench/baseline.ts [--tree /usr] [--jobs 0] [--no-aide]
  *
- * `--jobs 0` hashes on the main thread (no hashing thread). The check phases open the baseline
+ * `--jobs 0` (the default, as in the agent) hashes on the main thread; `--jobs N` in N threads. The check phases open the baseline
  * with `verify: 'while-reading'`, as `kiln-agent baseline check` does.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -33,7 +33,7 @@ const flag = (name: string) => {
   return at >= 0 ? args[at + 1] : undefined;
 };
 const tree = flag('--tree') ?? '/usr';
-const jobs = Number(flag('--jobs') ?? 1);
+const jobs = Number(flag('--jobs') ?? 0);
 const phase = flag('--phase');
 
 if (phase) {

@@ -38,7 +38,7 @@ export interface ScanSpec {
   root?: string;
   /** dpkg database directory (real path). Default `<root>/var/lib/dpkg`. */
   dpkgAdminDir?: string;
-  /** Hashing threads. Default: the cores there are, at most 4. */
+  /** Hashing threads; 0 (the default) hashes on the calling thread (hash-pool.ts). */
   jobs?: number;
   budget?: ReadBudget;
   counters?: HashStats;

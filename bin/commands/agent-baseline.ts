@@ -28,7 +28,11 @@ export function registerAgentBaseline(program: Command): void {
       .option('--root <dir>', 'capture the system under this directory instead of /', '/')
       .option('--config <file>', 'agent config whose drift.roots, extraRoots and allowlist apply')
       .option('--admindir <dir>', 'dpkg database directory (default <root>/var/lib/dpkg)')
-      .option('--jobs <n>', 'hashing threads (default: the cores there are, at most 4)', jobsFlag)
+      .option(
+        '--jobs <n>',
+        'hashing threads; 0, the default, hashes on the main thread (~20 MiB less memory)',
+        jobsFlag,
+      )
       .action(
         action(
           async (flags: {
@@ -60,7 +64,11 @@ export function registerAgentBaseline(program: Command): void {
       .option('--admindir <dir>', 'dpkg database directory (default <root>/var/lib/dpkg)')
       .option('--cache <file>', 'stat cache: re-hash only files whose size, mtime, ctime or inode changed')
       .option('--full', 'hash every file even with a fresh --cache (and renew the cache)')
-      .option('--jobs <n>', 'hashing threads (default: the cores there are, at most 4)', jobsFlag)
+      .option(
+        '--jobs <n>',
+        'hashing threads; 0, the default, hashes on the main thread (~20 MiB less memory)',
+        jobsFlag,
+      )
       .option('--proc <dir>', 'where modules and net/tcp* are read (default /proc)')
       .option('--json', 'print the result as JSON')
       .action(
