@@ -12,11 +12,12 @@
  *
  *   node bench/baseline.ts [--tree /usr] [--jobs 0] [--no-aide]
  *
- * `--jobs 0` (the default, as in the agent) hashes on the main thread; `--jobs N` in N threads. The check phases open the baseline
- * with `verify: 'while-reading'`, as `kiln-agent baseline check` does.
+ * `--jobs 0` (the default, as in the agent) hashes on the main thread; `--jobs N` in N threads.
+ * The check phases open the baseline with `verify: 'while-reading'`, as `kiln-agent baseline
+ * check` does. A `find -printf` of the same stat fields shows the floor of an incremental check.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { openBaseline } from '../agent/baseline/baseline-file.ts';
@@ -42,13 +43,46 @@ if (phase) {
   await runAll();
 }
 
-/** One measured phase (a child process); prints `entries hashed cached differences` on stdout. */
+/** Peak private (anonymous) and file-backed resident memory, from /proc/self/status, in KiB. */
+function sampleResidency(): { peak: { anon: number; file: number }; stop(): void } {
+  const peak = { anon: 0, file: 0 };
+  const sample = () => {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    peak.anon = Math.max(peak.anon, kib('RssAnon'));
+    peak.file = Math.max(peak.file, kib('RssFile') + kib('RssShmem'));
+  };
+  const timer = setInterval(sample, 50);
+  return {
+    peak,
+    stop() {
+      clearInterval(timer);
+      sample();
+    },
+  };
+}
+
+/**
+ * One measured phase (a child process); prints `entries hashed cached differences anonKiB
+ * fileKiB` on stdout: the last two say how much of the peak RSS is the process's own memory and
+ * how much is the Node executable's code pages (file-backed, shared, reclaimable).
+ */
 async function runPhase(name: string, dir: string): Promise<void> {
+  const residency = sampleResidency();
+  try {
+    await runPhaseOnly(name, dir);
+  } finally {
+    residency.stop();
+    process.stdout.write(` ${residency.peak.anon} ${residency.peak.file}\n`);
+  }
+}
+
+async function runPhaseOnly(name: string, dir: string): Promise<void> {
   const out = path.join(dir, 'baseline');
   const counters: HashStats = { hashed: 0, cached: 0, bytesRead: 0 };
   if (name === 'capture') {
     const info = await captureBaseline({ roots: [tree], nowMs: Date.now(), counters, jobs, out });
-    process.stdout.write(`${info.entries} ${counters.hashed} ${counters.cached} 0\n`);
+    process.stdout.write(`${info.entries} ${counters.hashed} ${counters.cached} 0`);
     return;
   }
   // As `kiln-agent baseline check` does: the digest is verified by the check's pass.
@@ -59,7 +93,7 @@ async function runPhase(name: string, dir: string): Promise<void> {
     jobs,
     counters,
   });
-  process.stdout.write(`${info.entries} ${counters.hashed} ${counters.cached} ${differences.length}\n`);
+  process.stdout.write(`${info.entries} ${counters.hashed} ${counters.cached} ${differences.length}`);
 }
 
 interface Measured {
@@ -130,8 +164,12 @@ async function runAll(): Promise<void> {
     const row = (label: string, m: Measured, note: string) =>
       rows.push([label, m.wallS.toFixed(1), m.cpuS.toFixed(1), Math.round(m.maxRssMiB), note]);
     const note = (m: Measured) => {
-      const [entries, hashed, cached, diffs] = m.out.trim().split(' ');
-      return `${entries} entries; ${hashed} hashed, ${cached} from cache; ${diffs} differences`;
+      const [entries, hashed, cached, diffs, anonKiB, fileKiB] = m.out.trim().split(' ').map(Number);
+      const mib = (kib: number) => Math.round(kib / 1024);
+      return (
+        `${entries} entries; ${hashed} hashed, ${cached} from cache; ${diffs} differences; ` +
+        `peak ${mib(anonKiB!)} MiB private + ${mib(fileKiB!)} MiB Node code (file-backed)`
+      );
     };
     const capture = measure([...self, '--phase', 'capture']);
     row(`kiln capture (--jobs ${jobs})`, capture, note(capture));
@@ -139,6 +177,9 @@ async function runAll(): Promise<void> {
     row('kiln check, full (no stat cache)', full, note(full));
     const incremental = measure([...self, '--phase', 'incremental']);
     row('kiln check, incremental (nothing changed)', incremental, note(incremental));
+    // The floor of any incremental check: one lstat per entry and a readdir per directory, in C.
+    const floor = measure(['sh', '-c', `find ${tree} -printf '%s %T@ %C@ %i %m %U %G\\n' | wc -l`]);
+    row(`find ${tree} -printf (lstat every entry: the walk's floor)`, floor, `${floor.out.trim()} entries`);
     const reference = measure(['sh', '-c', `find ${tree} -type f -exec sha256sum {} + | wc -l`]);
     row(`find ${tree} -type f -exec sha256sum {} +`, reference, `${reference.out.trim()} files`);
     if (!args.includes('--no-aide')) {

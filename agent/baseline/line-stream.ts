@@ -3,7 +3,14 @@
  * `.gz` name on write), with memory bounded by the chunk size whatever the file's size.
  */
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  openSync,
+  readSync,
+  type WriteStream,
+} from 'node:fs';
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, createGzip, type Gzip } from 'node:zlib';
@@ -46,16 +53,14 @@ export async function* readLineBatches(file: string): AsyncGenerator<string[]> {
       raw.destroy();
     }
   } else {
-    const handle = await open(file, 'r');
+    // Synchronous reads: 16 KiB from the page cache takes microseconds, and an awaited read
+    // (no read-ahead) left the check idle 0.6 s of its 3.6 s over /usr.
+    const fd = openSync(file, 'r');
     try {
       const buffer = Buffer.allocUnsafeSlow(16 * 1024);
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-        if (bytesRead === 0) break;
-        yield* split(buffer.subarray(0, bytesRead));
-      }
+      for (let n = readSync(fd, buffer); n > 0; n = readSync(fd, buffer)) yield* split(buffer.subarray(0, n));
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   }
   rest += decoder.end();
