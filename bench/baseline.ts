@@ -17,7 +17,7 @@
  * check` does. A `find -printf` of the same stat fields shows the floor of an incremental check.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { openBaseline } from '../agent/baseline/baseline-file.ts';
@@ -187,7 +187,10 @@ async function runAll(): Promise<void> {
       writeFileSync(conf, aideConfig(dir));
       const version = execFileSync('aide', ['--version'], { encoding: 'utf8' }).split('\n')[0];
       const init = measure(['aide', `--config=${conf}`, '--init']);
-      const entries = /Number of entries:\s+(\d+)/.exec(init.out)?.[1] ?? '?';
+      // AIDE writes its summary to report_url (a file here), not to stdout.
+      const reportFile = path.join(dir, 'aide.report');
+      const report = existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '';
+      const entries = /Number of entries:\s+(\d+)/.exec(`${init.out}\n${report}`)?.[1] ?? '?';
       row(`${version} --init (num_workers 1, its default)`, init, `${entries} entries; exit ${init.status}`);
       copyFileSync(path.join(dir, 'aide.db.new'), path.join(dir, 'aide.db'));
       const check = measure(['aide', `--config=${conf}`, '--check']);
