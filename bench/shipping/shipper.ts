@@ -37,6 +37,10 @@ export interface Shipper {
   launch(): Promise<Child>;
   /** The collector process, when the shipper has one (its CPU and memory are reported apart). */
   collector(): Child | undefined;
+  /** Stops the collector (same address and state kept), when the shipper has one: the drain bench. */
+  stopCollector?(): Promise<void>;
+  /** Starts it again after stopCollector(). */
+  startCollector?(): Promise<void>;
   /** How many of the generated lines have arrived (searchable documents, or acknowledged events). */
   delivered(): Promise<number>;
   /** After the measurement: stop what it started, drop its indices. */

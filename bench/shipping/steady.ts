@@ -24,7 +24,8 @@ export interface SteadyResult {
   problem?: string;
 }
 
-function rssBytes(rootPid: number): number {
+/** The current RSS of a process tree (VmRSS of each process, summed). */
+export function rssBytes(rootPid: number): number {
   let total = 0;
   for (const pid of processTree(rootPid)) {
     try {

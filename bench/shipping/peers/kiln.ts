@@ -94,31 +94,35 @@ export function kilnShipper(ctx: BenchContext, version: string): Shipper {
   const dir = ctx.workDir('kiln');
   let collector: Child | undefined;
   let url = '';
+  const startCollector = async (): Promise<Child> => {
+    const child = ctx.processes.start(
+      'kiln-collector',
+      process.execPath,
+      [
+        join(ctx.root, 'dist', 'kiln.js'),
+        'collector',
+        'run',
+        '--listen',
+        new URL(url).host,
+        '--es-url',
+        ctx.esUrl,
+        '--index-prefix',
+        prefix,
+      ],
+      join(dir, 'collector.out'),
+      // KILN_BENCH_COLLECTOR_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles it.
+      { KILN_LOG_LEVEL: 'warn', NODE_OPTIONS: process.env.KILN_BENCH_COLLECTOR_NODE_OPTIONS ?? '' },
+    );
+    await waitReady(child, url);
+    return child;
+  };
   return {
     name: `kiln ${version} (agent → collector)`,
     settings: `${settingsLine}; collector: create on deterministic ids, 5 s refresh`,
     async setUp() {
       const port = await freePort();
       url = `http://127.0.0.1:${port}`;
-      collector = ctx.processes.start(
-        'kiln-collector',
-        process.execPath,
-        [
-          join(ctx.root, 'dist', 'kiln.js'),
-          'collector',
-          'run',
-          '--listen',
-          `127.0.0.1:${port}`,
-          '--es-url',
-          ctx.esUrl,
-          '--index-prefix',
-          prefix,
-        ],
-        join(dir, 'collector.out'),
-        // KILN_BENCH_COLLECTOR_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles it.
-        { KILN_LOG_LEVEL: 'warn', NODE_OPTIONS: process.env.KILN_BENCH_COLLECTOR_NODE_OPTIONS ?? '' },
-      );
-      await waitReady(collector, url);
+      collector = await startCollector();
       const client = createEsClient({ url: ctx.esUrl });
       try {
         const { token } = await new TokenStore(client, indexNames(prefix)).createEnrollmentToken({
@@ -137,6 +141,13 @@ export function kilnShipper(ctx: BenchContext, version: string): Shipper {
     restartable: true,
     tails: true,
     collector: () => collector,
+    async stopCollector() {
+      if (collector) await ctx.processes.stop(collector);
+      collector = undefined;
+    },
+    async startCollector() {
+      collector = await startCollector();
+    },
     delivered: () => countDocs(ctx.esUrl, `${prefix}-logs-*`),
     async tearDown() {
       if (collector) await ctx.processes.stop(collector);
