@@ -25,6 +25,7 @@ import { generateLogs } from './generate.ts';
 import { agentExecutable, kilnShipper } from './peers/kiln.ts';
 import { TreeSampler } from './proc-stats.ts';
 import { Processes } from './processes.ts';
+import { benchContext } from './shipper.ts';
 import { rssBytes } from './steady.ts';
 
 const { values } = parseArgs({
@@ -54,19 +55,7 @@ try {
   const files = await generateLogs({ dir: logDir, totalBytes: sizeMib * 1024 * 1024 });
   const lines = files.reduce((n, f) => n + f.lines, 0);
   const shipper = kilnShipper(
-    {
-      esUrl,
-      prefix,
-      logDir,
-      files,
-      processes,
-      root,
-      workDir: (name) => {
-        const dir = join(temp, `work-${name}`);
-        mkdirSync(dir, { recursive: true });
-        return dir;
-      },
-    },
+    benchContext({ esUrl, prefix, logDir, files, processes, root, workRoot: join(temp, 'work') }),
     kilnVersion,
   );
   await shipper.setUp();

@@ -10,7 +10,7 @@ import { measureCrash } from './crash.ts';
 import { generateLogs } from './generate.ts';
 import type { Measurement } from './measure.ts';
 import type { ShipperId } from './options.ts';
-import type { BenchContext, Shipper } from './shipper.ts';
+import { type BenchContext, benchContext, type Shipper } from './shipper.ts';
 import { measureSteady } from './steady.ts';
 
 /** What the phases need from the run. */
@@ -26,17 +26,14 @@ export interface PhaseContext {
 }
 
 function context(p: PhaseContext, name: string, logDir: string, files: BenchContext['files']): BenchContext {
-  return {
-    ...p.base,
+  const { workDir: _, ...base } = p.base;
+  return benchContext({
+    ...base,
     prefix: `${p.base.prefix}-${name}`,
     logDir,
     files,
-    workDir: (shipper) => {
-      const dir = join(p.temp, `work-${name}`, shipper);
-      mkdirSync(dir, { recursive: true });
-      return dir;
-    },
-  };
+    workRoot: join(p.temp, `work-${name}`),
+  });
 }
 
 /** Adds the crash column to `rows` (by shipper id). */

@@ -29,7 +29,7 @@ import {
 import { crashPhase, type PhaseContext, steadyPhase } from './phases.ts';
 import { Processes } from './processes.ts';
 import { hardware, type MachineDetails, renderSection, renderTerminal, replaceSection } from './report.ts';
-import type { BenchContext, Shipper } from './shipper.ts';
+import { type BenchContext, benchContext, type Shipper } from './shipper.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const esName = 'bench';
@@ -135,19 +135,7 @@ async function main(options: BenchOptions): Promise<number> {
       );
     }
 
-    const ctx: BenchContext = {
-      esUrl,
-      prefix,
-      logDir,
-      files,
-      processes,
-      root,
-      workDir: (name) => {
-        const dir = join(temp, 'work', name);
-        mkdirSync(dir, { recursive: true });
-        return dir;
-      },
-    };
+    const ctx = benchContext({ esUrl, prefix, logDir, files, processes, root, workRoot: join(temp, 'work') });
     let syslogNg: SyslogNgInstall | undefined;
     let syslogNgProblem: string | undefined;
     if (options.only.includes('syslog-ng')) {

@@ -1,4 +1,6 @@
 /** What the benchmark knows about one shipper: how to set it up, start it, and count what it delivered. */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { GeneratedFile } from './generate.ts';
 import type { Child, Processes } from './processes.ts';
 
@@ -45,4 +47,17 @@ export interface Shipper {
   delivered(): Promise<number>;
   /** After the measurement: stop what it started, drop its indices. */
   tearDown(): Promise<void>;
+}
+
+/** A context whose work directories are `<workRoot>/<shipper>`, made on first use. */
+export function benchContext(o: Omit<BenchContext, 'workDir'> & { workRoot: string }): BenchContext {
+  const { workRoot, ...shared } = o;
+  return {
+    ...shared,
+    workDir: (name) => {
+      const dir = join(workRoot, name);
+      mkdirSync(dir, { recursive: true });
+      return dir;
+    },
+  };
 }
