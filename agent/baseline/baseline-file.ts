@@ -83,6 +83,18 @@ function baselineError(file: string, what: string, cause?: unknown): KilnError {
   return new KilnError('KILN_ERR_BASELINE', `${file}: ${what}`, cause ? { cause } : undefined);
 }
 
+/** The last line's fields. */
+type Trailer = { entries?: number; digest?: string; capturedAt?: string };
+
+const noTrailer = (file: string) =>
+  baselineError(file, 'the baseline has no trailer (cut short while written?); capture it again');
+
+const digestMismatch = (file: string, recorded: string | undefined, computed: string) =>
+  new KilnError(
+    'KILN_ERR_BASELINE',
+    `the baseline ${file} does not match its digest (recorded ${recorded}, computed ${computed}): it was changed after capture; rebake the image`,
+  );
+
 /** How openBaseline verifies the digest. */
 export interface OpenOptions {
   /**
@@ -127,8 +139,7 @@ export async function openBaseline(file: string, options: OpenOptions = {}): Pro
   if (options.verify === 'while-reading' && !(await isGzip(file))) {
     await lines.return(undefined);
     const trailer = await readTrailer(file);
-    if (!trailer?.digest)
-      throw baselineError(file, 'the baseline has no trailer (cut short while written?); capture it again');
+    if (!trailer?.digest) throw noTrailer(file);
     const info = {
       file,
       header,
@@ -141,7 +152,7 @@ export async function openBaseline(file: string, options: OpenOptions = {}): Pro
   }
   const hash = createHash('sha256').update(`${head}\n`);
   let entries = 0;
-  let trailer: { entries?: number; digest?: string; capturedAt?: string } | undefined;
+  let trailer: Trailer | undefined;
   for await (const line of lines) {
     if (trailer)
       throw baselineError(
@@ -149,25 +160,18 @@ export async function openBaseline(file: string, options: OpenOptions = {}): Pro
         'lines after the trailer: the file was changed after capture; rebake the image',
       );
     if (line.startsWith(trailerPrefix)) {
-      trailer = JSON.parse(line.slice(trailerPrefix.length)) as typeof trailer;
+      trailer = JSON.parse(line.slice(trailerPrefix.length)) as Trailer;
       continue;
     }
     hash.update(`${line}\n`);
     entries++;
   }
-  if (!trailer?.digest)
-    throw baselineError(file, 'the baseline has no trailer (cut short while written?); capture it again');
+  if (!trailer?.digest) throw noTrailer(file);
   const digest = `sha256:${hash.digest('hex')}`;
-  if (digest !== trailer.digest || entries !== trailer.entries) {
-    throw new KilnError(
-      'KILN_ERR_BASELINE',
-      `the baseline ${file} does not match its digest (recorded ${trailer.digest}, computed ${digest}): it was changed after capture; rebake the image`,
-    );
-  }
+  if (digest !== trailer.digest || entries !== trailer.entries)
+    throw digestMismatch(file, trailer.digest, digest);
   return { file, header, digest, capturedAt: trailer.capturedAt ?? '', entries };
 }
-
-type Trailer = { entries?: number; digest?: string; capturedAt?: string };
 
 /** The trailer, when the file's last line is one (read from the end: one small read). */
 async function readTrailer(file: string): Promise<Trailer | undefined> {
@@ -255,10 +259,7 @@ export async function* baselineEntries(
   const entries = lineNo - 1;
   if (unverified.has(info)) {
     if (digest !== info.digest || entries !== info.entries)
-      throw new KilnError(
-        'KILN_ERR_BASELINE',
-        `the baseline ${info.file} does not match its digest (recorded ${info.digest}, computed ${digest}): it was changed after capture; rebake the image`,
-      );
+      throw digestMismatch(info.file, info.digest, digest);
     unverified.delete(info);
     return;
   }

@@ -4,8 +4,9 @@
  * a batch of files synchronously and answer with the digests, so hashing uses several cores
  * while the main thread walks and compares. On the 2-core bench machine a thread bought little
  * (a full check of /usr, alternating runs: 9.2-16.7 s with one, 10.2-12.2 s without) and cost
- * ~20 MiB of RSS (a second isolate: 91-92 against 72-75 MiB), so it is opt-in. The worker's code is inline (eval), so it works the same from
- * sources, the bundle and the single-file agent executable.
+ * ~20 MiB of RSS (a second isolate: 91-92 against 72-75 MiB), so it is opt-in. The worker's
+ * code is inline (eval), so it works the same from sources, the bundle and the single-file agent
+ * executable.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, constants, openSync, readSync } from 'node:fs';
