@@ -14,6 +14,7 @@ import { canonicalJson } from './digest.ts';
 import { decodeEntry, encodeEntry } from './entry-line.ts';
 import { convertLegacyBaseline } from './legacy.ts';
 import { isGzip, LineWriter, readLineBatches, readLines } from './line-stream.ts';
+import type { EntryStream } from './merge.ts';
 import {
   type BaselineHeader,
   type BaselineInfo,
@@ -47,15 +48,15 @@ export class BaselineWriter {
     return writer;
   }
 
-  async #line(text: string): Promise<void> {
+  #line(text: string): void | Promise<void> {
     this.#hash.update(`${text}\n`);
-    await this.#out.write(text);
+    return this.#out.write(text);
   }
 
-  /** Appends one entry. */
-  async add(entry: FileEntry): Promise<void> {
+  /** Appends one entry; a promise, to wait for, only when the file must take the lines first. */
+  add(entry: FileEntry): void | Promise<void> {
     this.#entries++;
-    await this.#line(encodeEntry(entry));
+    return this.#line(encodeEntry(entry));
   }
 
   /** Writes the trailer, closes and renames; returns the digest and the entry count. */
@@ -227,31 +228,64 @@ export async function* baselineEntries(
   info: BaselineInfo,
   keep: (e: FileEntry) => boolean = () => true,
 ): AsyncGenerator<FileEntry> {
+  const stream = baselineStream(info, keep);
+  for await (const items of stream.batches)
+    for (const item of items) {
+      const entry = stream.entry(item);
+      if (entry) yield entry;
+    }
+}
+
+/**
+ * As baselineEntries, for the check's merge walk: the entry lines a read chunk at a time, each
+ * decoded only when the walk reaches it. Decoding a chunk's ~100 entries up front kept them
+ * alive across scavenges; promoted, they grew the old generation (and the RSS) by ~11 MiB in a
+ * check of /usr.
+ */
+export function baselineStream(
+  info: BaselineInfo,
+  keep: (e: FileEntry) => boolean = () => true,
+): EntryStream<string | FileEntry> {
   const converted = legacyEntries.get(info);
-  if (converted) {
-    for (const e of converted) if (keep(e)) yield e;
-    return;
-  }
+  // The header is line 1.
+  let lineNo = 1;
+  const entry = (item: string | FileEntry): FileEntry | undefined => {
+    lineNo++;
+    let decoded: FileEntry;
+    try {
+      decoded = typeof item === 'string' ? decodeEntry(item) : item;
+    } catch (error) {
+      throw baselineError(info.file, `line ${lineNo}: ${(error as Error).message}`);
+    }
+    return keep(decoded) ? decoded : undefined;
+  };
+  return { batches: converted ? oneBatch(converted) : entryLines(info), entry };
+}
+
+async function* oneBatch<T>(items: T[]): AsyncGenerator<T[]> {
+  yield items;
+}
+
+/** The entry lines (neither header nor trailer), a chunk at a time; verifies the digest at the end. */
+async function* entryLines(info: BaselineInfo): AsyncGenerator<string[]> {
   const hash = createHash('sha256');
   let lineNo = 0;
   let ended = false;
-  for await (const lines of readLineBatches(info.file)) {
-    for (const line of lines) {
-      if (line.startsWith(trailerPrefix)) {
-        ended = true;
-        break;
-      }
-      lineNo++;
-      hash.update(`${line}\n`);
-      if (lineNo === 1) continue;
-      let entry: FileEntry;
-      try {
-        entry = decodeEntry(line);
-      } catch (error) {
-        throw baselineError(info.file, `line ${lineNo}: ${(error as Error).message}`);
-      }
-      if (keep(entry)) yield entry;
+  for await (const chunk of readLineBatches(info.file)) {
+    let lines = chunk;
+    const trailer = lines.findIndex((line) => line.startsWith(trailerPrefix));
+    if (trailer >= 0) {
+      ended = true;
+      lines = lines.slice(0, trailer);
     }
+    // The chunk's lines, hashed in one call rather than one per line.
+    if (lines.length > 0) hash.update(`${lines.join('\n')}\n`);
+    if (lineNo === 0 && lines.length > 0) {
+      lineNo = 1;
+      lines = lines.slice(1);
+    }
+    lineNo += lines.length;
+    if (lines.length > 0) yield lines;
     if (ended) break;
   }
   const digest = `sha256:${hash.digest('hex')}`;

@@ -7,10 +7,10 @@
 import path from 'node:path';
 import { readAccounts } from './accounts.ts';
 import { type Allowlist, compileAllowlist, defaultAllowlist } from './allowlist.ts';
-import { BaselineWriter, baselineEntries } from './baseline-file.ts';
+import { BaselineWriter, baselineStream } from './baseline-file.ts';
 import { compareState, subjectName } from './compare.ts';
 import { HashPool } from './hash-pool.ts';
-import { allowlistFilter, mergeCompare } from './merge.ts';
+import { allowlistFilter, entriesAsTheyAre, mergeCompare } from './merge.ts';
 import { compareModules, imageModules, readLoadedModules } from './modules.ts';
 import { packageFileDifferences, verifyPackageFiles } from './package-verify.ts';
 import { readInstalledPackages } from './packages.ts';
@@ -83,7 +83,11 @@ export async function captureBaseline(options: CaptureOptions): Promise<Baseline
   const writer = await BaselineWriter.create(options.out, header);
   try {
     const walked = walkTree({ root, roots, allowlist });
-    for await (const e of hashEntries(walked, { pool, ...helpers(options) })) await writer.add(e);
+    for await (const batch of hashEntries(walked, { pool, ...helpers(options) }))
+      for (const e of batch) {
+        const added = writer.add(e);
+        if (added) await added;
+      }
     const capturedAt = new Date(options.nowMs).toISOString();
     const { digest, entries } = await writer.finish(capturedAt);
     return { file: options.out, header, digest, capturedAt, entries };
@@ -136,7 +140,10 @@ export async function checkBaseline(info: BaselineInfo, options: CheckOptions = 
     const live = hashEntries(walked, { pool, ...helpers(options) });
     const files: Difference[] = [];
     const changed = new Set<string>();
-    for await (const d of mergeCompare(baselineEntries(info, allowlistFilter(allowlist)), live)) {
+    for await (const d of mergeCompare(
+      baselineStream(info, allowlistFilter(allowlist)),
+      entriesAsTheyAre(live),
+    )) {
       files.push(d);
       if (d.change === 'added' || d.attribute === 'sha256' || d.attribute === 'type') changed.add(d.path);
     }

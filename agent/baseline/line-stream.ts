@@ -90,11 +90,11 @@ export class LineWriter {
     }
   }
 
-  /** Queues one line (a `\n` is added); waits when the stream is full. */
-  async write(line: string): Promise<void> {
+  /** Queues one line (a `\n` is added); a promise, to wait for, only when the buffer is flushed. */
+  write(line: string): void | Promise<void> {
     this.#buffer.push(line);
     this.#bytes += line.length + 1;
-    if (this.#bytes >= 64 * 1024) await this.#flush();
+    if (this.#bytes >= 64 * 1024) return this.#flush();
   }
 
   async #flush(): Promise<void> {

@@ -71,23 +71,66 @@ export function allowlistFilter(allowlist: Allowlist): (e: FileEntry) => boolean
   };
 }
 
-/** Pulls one entry ahead. */
-class Cursor {
-  readonly #it: AsyncIterator<FileEntry>;
+/**
+ * Batches of items and how to make an entry of one (undefined: not compared, e.g. allowlisted).
+ * The items are turned into entries one at a time as the merge reaches them, so a batch of
+ * baseline lines is not a batch of live objects (see baselineStream).
+ */
+export interface EntryStream<T> {
+  batches: AsyncIterable<T[]>;
+  entry(item: T): FileEntry | undefined;
+}
+
+/** An entry stream of entries as they are. */
+export const entriesAsTheyAre = (batches: AsyncIterable<FileEntry[]>): EntryStream<FileEntry> => ({
+  batches,
+  entry: (e) => e,
+});
+
+/** Pulls one entry ahead from a stream of batches; awaits only to take the next batch. */
+class Cursor<T> {
+  readonly #it: AsyncIterator<T[]>;
+  readonly #entry: (item: T) => FileEntry | undefined;
+  #batch: T[] = [];
+  #at = 0;
   head: FileEntry | undefined;
-  constructor(source: AsyncIterable<FileEntry>) {
-    this.#it = source[Symbol.asyncIterator]();
+  constructor(source: EntryStream<T>) {
+    this.#it = source.batches[Symbol.asyncIterator]();
+    this.#entry = source.entry;
   }
-  async advance(): Promise<void> {
-    const r = await this.#it.next();
-    this.head = r.done ? undefined : r.value;
+  /** Moves to the next entry; a promise only when a new batch must be read. */
+  advance(): void | Promise<void> {
+    if (!this.#take()) return this.#refill();
+  }
+  /** Makes the batch's next entry the head; false when the batch has none left. */
+  #take(): boolean {
+    while (this.#at < this.#batch.length) {
+      const entry = this.#entry(this.#batch[this.#at++]!);
+      if (entry) {
+        this.head = entry;
+        return true;
+      }
+    }
+    return false;
+  }
+  async #refill(): Promise<void> {
+    for (;;) {
+      const r = await this.#it.next();
+      if (r.done) {
+        this.head = undefined;
+        return;
+      }
+      this.#batch = r.value;
+      this.#at = 0;
+      if (this.#take()) return;
+    }
   }
 }
 
-/** Every file difference, in walk order. */
-export async function* mergeCompare(
-  baseline: AsyncIterable<FileEntry>,
-  live: AsyncIterable<FileEntry>,
+/** Every file difference, in walk order; awaits once per batch, not once per entry and side. */
+export async function* mergeCompare<A, B>(
+  baseline: EntryStream<A>,
+  live: EntryStream<B>,
 ): AsyncGenerator<Difference> {
   const a = new Cursor(baseline);
   const b = new Cursor(live);
@@ -101,11 +144,12 @@ export async function* mergeCompare(
       yield { change: 'added', category: 'file', path: b.head!.path, after: describeFile(b.head!) };
       await b.advance();
     } else {
-      yield* compareEntries(a.head!, b.head!);
-      // One after the other: a Promise.all per entry costs more than it overlaps (both sides
-      // are read ahead by their streams anyway).
-      await a.advance();
-      await b.advance();
+      const differences = compareEntries(a.head!, b.head!);
+      if (differences.length > 0) yield* differences;
+      const movedA = a.advance();
+      if (movedA) await movedA;
+      const movedB = b.advance();
+      if (movedB) await movedB;
     }
   }
 }

@@ -33,7 +33,8 @@ export interface StatCacheReader {
  * hash was fresh is added with the very object lookup() returned, so the writer can tell.
  */
 export interface StatCacheWriter {
-  add(path: string, value: CachedHash): Promise<void>;
+  /** A promise only when the caller must wait (for the file to take more). */
+  add(path: string, value: CachedHash): void | Promise<void>;
 }
 
 /** Counters of one scan, for logs, tests and the benchmark. */
@@ -68,72 +69,92 @@ export function cacheIsFresh(cached: CachedHash | undefined, e: WalkedEntry): ca
 interface Pending {
   entry: WalkedEntry & { sha256?: string };
   hashing?: Promise<boolean>;
-  /** Set once `hashing` has settled. */
+  /** Set once `hashing` has settled: whether the file was hashed (false: it vanished). */
   hashed?: boolean;
   /** The stat cache's value, when it was fresh. */
   cached?: CachedHash;
 }
 
-/** The walked entries with sha256 filled in for regular files; files that vanish are dropped. */
+/**
+ * The walked entries with sha256 filled in for regular files, in batches (one per walked batch,
+ * minus what still waits for its hash); files that vanish are dropped.
+ */
 export async function* hashEntries(
-  walked: AsyncIterable<WalkedEntry>,
+  walked: AsyncIterable<WalkedEntry[]>,
   options: HashingOptions,
-): AsyncGenerator<FileEntry> {
+): AsyncGenerator<FileEntry[]> {
   const window = options.window ?? 128;
   const queue: Pending[] = [];
-  const { counters } = options;
-  const settle = async (p: Pending): Promise<FileEntry | undefined> => {
-    if (p.hashing && !(await p.hashing)) return undefined;
+  const { counters, nextCache } = options;
+  let out: FileEntry[] = [];
+  /** Moves a ready entry to `out`, adding it to the next cache; a promise only when that waits. */
+  const finish = (p: Pending): void | Promise<void> => {
+    if (p.hashed === false) return;
     const e = p.entry;
-    if (e.type === 'file' && options.nextCache)
-      await options.nextCache.add(
+    // The walked entry is a FileEntry with a few more members (the real path, the times): passed
+    // on as it is rather than copied, one allocation less per entry.
+    out.push(e);
+    if (e.type === 'file' && nextCache)
+      return nextCache.add(
         e.path,
         p.cached ?? { size: e.size!, mtimeMs: e.mtimeMs, ctimeMs: e.ctimeMs, ino: e.ino, sha256: e.sha256! },
       );
-    // The walked entry is a FileEntry with a few more members (the real path, the times): passed
-    // on as it is rather than copied, one allocation less per entry.
-    return e;
   };
-  for await (const entry of walked) {
-    const p: Pending = { entry };
-    if (entry.type === 'file') {
-      let cached = options.cache?.lookup(entry.path);
-      if (cached instanceof Promise) cached = await cached;
-      if (cacheIsFresh(cached, entry)) {
-        p.entry.sha256 = cached.sha256;
-        p.cached = cached;
-        if (counters) counters.cached++;
-      } else {
-        await options.budget?.take(entry.size ?? 0);
-        p.hashing = options.pool.hash(entry.real).then((r) => {
-          p.hashed = true;
-          if (r.ok) {
-            p.entry.sha256 = r.hex;
-            if (counters) {
-              counters.hashed++;
-              counters.bytesRead += r.bytes;
+  /** The head of the queue, once its hash is in: a promise only when it is not yet (or the cache waits). */
+  const settleHead = (): void | Promise<void> => {
+    const p = queue.shift()!;
+    if (p.hashing !== undefined && p.hashed === undefined) return p.hashing.then(() => finish(p));
+    return finish(p);
+  };
+  for await (const batch of walked) {
+    for (const entry of batch) {
+      const p: Pending = { entry };
+      if (entry.type === 'file') {
+        let cached = options.cache?.lookup(entry.path);
+        if (cached instanceof Promise) cached = await cached;
+        if (cacheIsFresh(cached, entry)) {
+          p.entry.sha256 = cached.sha256;
+          p.cached = cached;
+          if (counters) counters.cached++;
+        } else {
+          if (options.budget) await options.budget.take(entry.size ?? 0);
+          p.hashing = options.pool.hash(entry.real).then((r) => {
+            if (r.ok) {
+              p.entry.sha256 = r.hex;
+              if (counters) {
+                counters.hashed++;
+                counters.bytesRead += r.bytes;
+              }
+              p.hashed = true;
+              return true;
             }
-            return true;
-          }
-          if (r.code === 'ENOENT' || r.code === 'ENOTDIR' || r.code === 'ELOOP' || r.code === 'EISDIR')
-            return false;
-          throw new KilnError('KILN_ERR_BASELINE', `cannot hash ${entry.real} (${r.code})`);
-        });
-        // Handled when settled; keeps an early failure from being reported as unhandled.
-        p.hashing.catch(() => {});
+            if (r.code === 'ENOENT' || r.code === 'ENOTDIR' || r.code === 'ELOOP' || r.code === 'EISDIR') {
+              p.hashed = false;
+              return false;
+            }
+            throw new KilnError('KILN_ERR_BASELINE', `cannot hash ${entry.real} (${r.code})`);
+          });
+          // Handled when settled; keeps an early failure from being reported as unhandled.
+          p.hashing.catch(() => {});
+        }
+      }
+      queue.push(p);
+      // Entries leave as soon as everything before them is ready, not only when the window is
+      // full: an entry that waits for nothing (cached, not a file) would otherwise stay for a
+      // whole window, outlive two scavenges and be promoted to the old generation, which grows.
+      while (
+        queue.length >= window ||
+        (queue.length > 0 && (queue[0]!.hashing === undefined || queue[0]!.hashed !== undefined))
+      ) {
+        const settling = settleHead();
+        if (settling) await settling;
       }
     }
-    queue.push(p);
-    // Entries leave as soon as everything before them is ready, not only when the window is
-    // full: an entry that waits for nothing (cached, not a file) would otherwise stay for a whole
-    // window, outlive two scavenges and be promoted to the old generation, which then grows.
-    while (queue.length >= window || (queue.length > 0 && (!queue[0]!.hashing || queue[0]!.hashed))) {
-      const done = await settle(queue.shift()!);
-      if (done) yield done;
+    if (out.length > 0) {
+      yield out;
+      out = [];
     }
   }
-  while (queue.length > 0) {
-    const done = await settle(queue.shift()!);
-    if (done) yield done;
-  }
+  while (queue.length > 0) await settleHead();
+  if (out.length > 0) yield out;
 }

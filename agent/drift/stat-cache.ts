@@ -181,13 +181,15 @@ export class StatCacheFile {
     };
     if (!previous) out = await diverge();
     return {
-      async add(p, v) {
+      // Not async: the common calls (a matched line, a line that fits the writer's buffer)
+      // return nothing to wait for, no promise per file.
+      add(p, v) {
         if (!out && previous?.lineOf(v) === matched) {
           matched++;
           return;
         }
-        const writer = out ?? (await diverge());
-        await writer.write(`${escapePath(p)}\t${v.size}\t${v.mtimeMs}\t${v.ctimeMs}\t${v.ino}\t${v.sha256}`);
+        const line = `${escapePath(p)}\t${v.size}\t${v.mtimeMs}\t${v.ctimeMs}\t${v.ino}\t${v.sha256}`;
+        return out ? out.write(line) : diverge().then((writer) => writer.write(line));
       },
       async commit() {
         if (!out && previous && (await previous.entryLines()) === matched) return;

@@ -3,6 +3,7 @@
  * edited; format-1 baselines (kiln 0.1.0, in images already baked) converted on read and checked;
  * an unknown format refused naming the formats and the kiln version that reads them.
  */
+import { createHash } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -91,6 +92,31 @@ describe('baseline file', () => {
     // Cut short: no trailer at the end.
     await writeFile(captured.info.file, text.slice(0, text.indexOf('#end ')));
     await expect(openBaseline(captured.info.file, { verify: 'while-reading' })).rejects.toThrow(/no trailer/);
+  });
+
+  it('names the file and the line of an entry it cannot read, even when the digest matches', async () => {
+    const captured = await captureTree(root, treeRoots);
+    const lines = (await readFile(captured.info.file, 'utf8')).trimEnd().split('\n');
+    // Line 3 damaged, and the trailer's digest made to match (as a careless tool would).
+    lines[2] = 'not\tan entry';
+    const body = lines.slice(0, -1);
+    const digest = `sha256:${createHash('sha256')
+      .update(`${body.join('\n')}\n`)
+      .digest('hex')}`;
+    const trailer = JSON.parse(lines.at(-1)!.slice('#end '.length)) as Record<string, unknown>;
+    await writeFile(
+      captured.info.file,
+      `${body.join('\n')}\n#end ${JSON.stringify({ ...trailer, digest })}\n`,
+    );
+    const opened = await openBaseline(captured.info.file);
+    const expected = `${captured.info.file}: line 3: not an entry line: "not\\tan entry"`;
+    await expect(checkBaseline(opened, { root })).rejects.toThrow(expected);
+    await expect(
+      (async () => {
+        for await (const _ of baselineEntries(opened)) {
+        }
+      })(),
+    ).rejects.toThrow(expected);
   });
 
   it('reads a format-1 baseline (kiln 0.1.0) and checks a system against it', async () => {
