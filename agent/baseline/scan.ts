@@ -88,34 +88,47 @@ export async function* hashEntries(
   const { counters, nextCache } = options;
   let out: FileEntry[] = [];
   /** Moves a ready entry to `out`, adding it to the next cache; a promise only when that waits. */
-  const finish = (p: Pending): void | Promise<void> => {
-    if (p.hashed === false) return;
-    const e = p.entry;
+  const finish = (e: Pending['entry'], cached: CachedHash | undefined): void | Promise<void> => {
     // The walked entry is a FileEntry with a few more members (the real path, the times): passed
     // on as it is rather than copied, one allocation less per entry.
     out.push(e);
     if (e.type === 'file' && nextCache)
       return nextCache.add(
         e.path,
-        p.cached ?? { size: e.size!, mtimeMs: e.mtimeMs, ctimeMs: e.ctimeMs, ino: e.ino, sha256: e.sha256! },
+        cached ?? { size: e.size!, mtimeMs: e.mtimeMs, ctimeMs: e.ctimeMs, ino: e.ino, sha256: e.sha256! },
       );
   };
   /** The head of the queue, once its hash is in: a promise only when it is not yet (or the cache waits). */
   const settleHead = (): void | Promise<void> => {
     const p = queue.shift()!;
-    if (p.hashing !== undefined && p.hashed === undefined) return p.hashing.then(() => finish(p));
-    return finish(p);
+    if (p.hashing !== undefined && p.hashed === undefined)
+      return p.hashing.then((ok) => (ok ? finish(p.entry, p.cached) : undefined));
+    if (p.hashed !== false) return finish(p.entry, p.cached);
   };
   for await (const batch of walked) {
-    for (const entry of batch) {
+    for (const entry of batch as Array<Pending['entry']>) {
+      let cached: CachedHash | undefined;
+      let fresh = false;
+      if (entry.type === 'file') {
+        const found = options.cache?.lookup(entry.path);
+        cached = found instanceof Promise ? await found : found;
+        fresh = cacheIsFresh(cached, entry);
+        if (fresh) {
+          entry.sha256 = cached!.sha256;
+          if (counters) counters.cached++;
+        }
+      }
+      // Nothing waits before it and it waits for nothing (what most entries of an incremental
+      // check are): straight out, no queue entry.
+      if (queue.length === 0 && (entry.type !== 'file' || fresh)) {
+        const added = finish(entry, fresh ? cached : undefined);
+        if (added) await added;
+        continue;
+      }
       const p: Pending = { entry };
       if (entry.type === 'file') {
-        let cached = options.cache?.lookup(entry.path);
-        if (cached instanceof Promise) cached = await cached;
-        if (cacheIsFresh(cached, entry)) {
-          p.entry.sha256 = cached.sha256;
+        if (fresh) {
           p.cached = cached;
-          if (counters) counters.cached++;
         } else {
           if (options.budget) await options.budget.take(entry.size ?? 0);
           p.hashing = options.pool.hash(entry.real).then((r) => {
