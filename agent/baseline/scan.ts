@@ -51,7 +51,7 @@ export interface HashingOptions {
   nextCache?: StatCacheWriter;
   budget?: ReadBudget;
   counters?: HashStats;
-  /** Entries waiting for their hashes at most. Default 1024. */
+  /** Entries waiting for their hashes at most. Default 128. */
   window?: number;
 }
 
