@@ -21,25 +21,24 @@ export interface StatCacheHeader {
   fullCheckAtMs: number;
 }
 
-/** A cached value with the index of its line among the cache's entry lines. */
+/** A cached value with its path and the index of its line among the cache's entry lines. */
 interface CachedLine extends CachedHash {
+  path: string;
   line: number;
 }
 
-/** A cache line's fields, or undefined for a line that is not one (skipped). */
-function parseLine(line: string, index: number): { path: string; value: CachedLine } | undefined {
+/** A cache line's fields (one object: the head and the value lookup() gives), or undefined for a line that is not one. */
+function parseLine(line: string, index: number): CachedLine | undefined {
   const f = line.split('\t');
   if (f.length !== 6) return undefined;
   return {
     path: unescapePath(f[0]!),
-    value: {
-      size: Number(f[1]),
-      mtimeMs: Number(f[2]),
-      ctimeMs: Number(f[3]),
-      ino: Number(f[4]),
-      sha256: f[5]!,
-      line: index,
-    },
+    size: Number(f[1]),
+    mtimeMs: Number(f[2]),
+    ctimeMs: Number(f[3]),
+    ino: Number(f[4]),
+    sha256: f[5]!,
+    line: index,
   };
 }
 
@@ -52,7 +51,7 @@ class CacheCursor implements StatCacheReader {
   readonly #batches: AsyncGenerator<string[]>;
   #batch: string[] = [];
   #at = 0;
-  #head: { path: string; value: CachedLine } | undefined;
+  #head: CachedLine | undefined;
   /** The index of the head among the cache's entry lines. */
   #headIndex = -1;
   #done = false;
@@ -98,7 +97,7 @@ class CacheCursor implements StatCacheReader {
       if (!this.#step()) return this.#refill().then(() => this.lookup(p));
     }
     if (this.#head?.path !== p) return undefined;
-    return this.#head.value;
+    return this.#head;
   }
 
   /** The number of entry lines in the whole cache (reads the rest). */
