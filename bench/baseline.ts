@@ -211,7 +211,7 @@ async function runAll(): Promise<void> {
       );
     };
     // Every file read once, untimed, so no phase pays for a cold page cache (the first one did:
-    // the ninth run's capture took 39.8 s from disk against 22.7 s warm).
+    // the capture of /usr took 22.7-39.8 s from a cold cache, 8.4 s warm).
     spawnSync('sh', ['-c', `find ${tree} -type f -exec cat {} + > /dev/null 2>&1`]);
     const capture = measure([...self, '--phase', 'capture']);
     row(`kiln capture (--jobs ${jobs})`, capture, note(capture));
