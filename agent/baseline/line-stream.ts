@@ -67,6 +67,64 @@ export async function* readLineBatches(file: string): AsyncGenerator<string[]> {
   if (rest.length > 0) yield [rest];
 }
 
+/**
+ * Walks a stream of batches one item at a time, turning each into a value (`convert` returning
+ * undefined skips it): `advance()` answers synchronously within a batch and returns a promise only
+ * when the next batch must be taken, so a caller pays one await per batch, not per item.
+ */
+export class BatchCursor<T, R> {
+  readonly #it: AsyncIterator<T[]>;
+  readonly #convert: (item: T) => R | undefined;
+  #batch: T[];
+  #at = 0;
+  /** The current value; undefined before the first advance() and once the stream is done. */
+  head: R | undefined;
+  /** True once the stream has no more items. */
+  done = false;
+
+  constructor(batches: AsyncIterable<T[]>, convert: (item: T) => R | undefined, first: T[] = []) {
+    this.#it = batches[Symbol.asyncIterator]();
+    this.#convert = convert;
+    this.#batch = first;
+  }
+
+  /** Moves to the next value; a promise only when a new batch must be read. */
+  advance(): void | Promise<void> {
+    if (!this.#take()) return this.#refill();
+  }
+
+  /** Ends the stream early. */
+  close(): void {
+    void this.#it.return?.(undefined);
+  }
+
+  /** Makes the batch's next value the head; false when the batch has none left. */
+  #take(): boolean {
+    while (this.#at < this.#batch.length) {
+      const value = this.#convert(this.#batch[this.#at++]!);
+      if (value !== undefined) {
+        this.head = value;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  async #refill(): Promise<void> {
+    for (;;) {
+      const r = await this.#it.next();
+      if (r.done) {
+        this.head = undefined;
+        this.done = true;
+        return;
+      }
+      this.#batch = r.value;
+      this.#at = 0;
+      if (this.#take()) return;
+    }
+  }
+}
+
 /** The file's lines (without `\n`), one by one. */
 export async function* readLines(file: string): AsyncGenerator<string> {
   for await (const lines of readLineBatches(file)) yield* lines;

@@ -5,6 +5,7 @@
  */
 import type { Allowlist } from './allowlist.ts';
 import { comparePaths } from './entry-line.ts';
+import { BatchCursor } from './line-stream.ts';
 import type { Difference, FileEntry } from './types.ts';
 
 /** Attributes compared, in report order (inode only when the baseline recorded it). */
@@ -87,53 +88,13 @@ export const entriesAsTheyAre = (batches: AsyncIterable<FileEntry[]>): EntryStre
   entry: (e) => e,
 });
 
-/** Pulls one entry ahead from a stream of batches; awaits only to take the next batch. */
-class Cursor<T> {
-  readonly #it: AsyncIterator<T[]>;
-  readonly #entry: (item: T) => FileEntry | undefined;
-  #batch: T[] = [];
-  #at = 0;
-  head: FileEntry | undefined;
-  constructor(source: EntryStream<T>) {
-    this.#it = source.batches[Symbol.asyncIterator]();
-    this.#entry = source.entry;
-  }
-  /** Moves to the next entry; a promise only when a new batch must be read. */
-  advance(): void | Promise<void> {
-    if (!this.#take()) return this.#refill();
-  }
-  /** Makes the batch's next entry the head; false when the batch has none left. */
-  #take(): boolean {
-    while (this.#at < this.#batch.length) {
-      const entry = this.#entry(this.#batch[this.#at++]!);
-      if (entry) {
-        this.head = entry;
-        return true;
-      }
-    }
-    return false;
-  }
-  async #refill(): Promise<void> {
-    for (;;) {
-      const r = await this.#it.next();
-      if (r.done) {
-        this.head = undefined;
-        return;
-      }
-      this.#batch = r.value;
-      this.#at = 0;
-      if (this.#take()) return;
-    }
-  }
-}
-
 /** Every file difference, in walk order; awaits once per batch, not once per entry and side. */
 export async function* mergeCompare<A, B>(
   baseline: EntryStream<A>,
   live: EntryStream<B>,
 ): AsyncGenerator<Difference> {
-  const a = new Cursor(baseline);
-  const b = new Cursor(live);
+  const a = new BatchCursor(baseline.batches, baseline.entry);
+  const b = new BatchCursor(live.batches, live.entry);
   await Promise.all([a.advance(), b.advance()]);
   while (a.head || b.head) {
     const order = !a.head ? 1 : !b.head ? -1 : comparePaths(a.head.path, b.head.path);

@@ -8,7 +8,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { comparePaths, escapePath, unescapePath } from '../baseline/entry-line.ts';
-import { LineWriter, readLineBatches } from '../baseline/line-stream.ts';
+import { BatchCursor, LineWriter, readLineBatches } from '../baseline/line-stream.ts';
 import type { CachedHash, StatCacheReader, StatCacheWriter } from '../baseline/scan.ts';
 
 const cacheFormat = 'kiln-stat-cache/2';
@@ -48,13 +48,9 @@ function parseLine(line: string, index: number): CachedLine | undefined {
  * line each answer came from, so the next cache can tell it is the same file (see create()).
  */
 class CacheCursor implements StatCacheReader {
-  readonly #batches: AsyncGenerator<string[]>;
-  #batch: string[] = [];
-  #at = 0;
-  #head: CachedLine | undefined;
-  /** The index of the head among the cache's entry lines. */
-  #headIndex = -1;
-  #done = false;
+  readonly #lines: BatchCursor<string, CachedLine>;
+  /** Entry lines read so far (the next one's index). */
+  #count = 0;
   /**
    * The entry-line index of a value lookup() handed out (its own field rather than a WeakMap:
    * a WeakMap of every value kept them alive into the old generation).
@@ -64,53 +60,35 @@ class CacheCursor implements StatCacheReader {
   }
 
   constructor(batches: AsyncGenerator<string[]>, first: string[]) {
-    this.#batches = batches;
-    this.#batch = first;
-  }
-
-  /** Moves the head to the next entry line; false when the batch ran out (call #refill). */
-  #step(): boolean {
-    while (this.#at < this.#batch.length) {
-      const parsed = parseLine(this.#batch[this.#at++]!, this.#headIndex + 1);
-      if (!parsed) continue;
-      this.#head = parsed;
-      this.#headIndex++;
-      return true;
-    }
-    return false;
-  }
-
-  async #refill(): Promise<void> {
-    const r = await this.#batches.next();
-    if (r.done) {
-      this.#done = true;
-      this.#head = undefined;
-    } else {
-      this.#batch = r.value;
-      this.#at = 0;
-    }
+    const convert = (line: string) => {
+      const parsed = parseLine(line, this.#count);
+      if (parsed) this.#count++;
+      return parsed;
+    };
+    this.#lines = new BatchCursor(batches, convert, first);
   }
 
   /** Advances past paths before `p`; a promise only when a new chunk must be read. */
   lookup(p: string): CachedHash | undefined | Promise<CachedHash | undefined> {
-    while (!this.#done && (!this.#head || comparePaths(this.#head.path, p) < 0)) {
-      if (!this.#step()) return this.#refill().then(() => this.lookup(p));
+    const lines = this.#lines;
+    while (!lines.done && (!lines.head || comparePaths(lines.head.path, p) < 0)) {
+      const moved = lines.advance();
+      if (moved) return moved.then(() => this.lookup(p));
     }
-    if (this.#head?.path !== p) return undefined;
-    return this.#head;
+    return lines.head?.path === p ? lines.head : undefined;
   }
 
   /** The number of entry lines in the whole cache (reads the rest). */
   async entryLines(): Promise<number> {
-    for (;;) {
-      while (this.#step()) {}
-      if (this.#done) return this.#headIndex + 1;
-      await this.#refill();
+    while (!this.#lines.done) {
+      const moved = this.#lines.advance();
+      if (moved) await moved;
     }
+    return this.#count;
   }
 
   close(): void {
-    void this.#batches.return(undefined);
+    this.#lines.close();
   }
 }
 
