@@ -15,7 +15,7 @@ import type { BulkWriter, Refusal } from '../storage/bulk-writer/writer.ts';
 import type { InstanceIdentity } from '../tokens/identity.ts';
 import type { IngestLimits } from './config.ts';
 import { DecodeError, decodeBatch } from './decode.ts';
-import { sendError, sendJson } from './http-io.ts';
+import { refuseUnread, sendError, sendJson } from './http-io.ts';
 import { type ByteBudget, InFlight, KeyedBuckets } from './rate-limit.ts';
 import { encodingOf, inflateBounded, ReceiveError, Reservation, readBoundedBody } from './receive.ts';
 import { stampIdentity, toBulkItems } from './stamp.ts';
@@ -214,10 +214,8 @@ export class BatchHandler {
     reason: string,
     retryAfterMs?: number,
   ): void {
-    // The body is not read: close the connection rather than drain what a noisy sender sends.
-    req.resume();
-    res.setHeader('connection', 'close');
-    sendError(res, status, code, reason, retryAfterMs !== undefined ? retryAfter(retryAfterMs) : {});
+    const headers = retryAfterMs !== undefined ? retryAfter(retryAfterMs) : {};
+    refuseUnread(req, res, this.#o.limits.maxBodyBytes, { status, code, reason, headers });
   }
 }
 

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../lib/log.ts';
 import type { EnrollmentService } from '../enrollment/service.ts';
-import { sendError, sendJson } from './http-io.ts';
+import { refuseUnread, sendError, sendJson } from './http-io.ts';
 import type { ByteBudget, KeyedBuckets } from './rate-limit.ts';
 import { ReceiveError, Reservation, readBoundedBody } from './receive.ts';
 
@@ -45,10 +45,11 @@ export class EnrollHandler {
     const waitMs = this.#failures.waitMs(address, this.#o.now());
     if (waitMs > 0) {
       this.#countLimited(address);
-      req.resume();
-      return sendError(res, 429, 'rate_limited', `too many failed enrollments from ${address}; retry later`, {
-        'retry-after': String(Math.ceil(waitMs / 1000)),
-        connection: 'close',
+      return refuseUnread(req, res, maxEnrollBodyBytes, {
+        status: 429,
+        code: 'rate_limited',
+        reason: `too many failed enrollments from ${address}; retry later`,
+        headers: { 'retry-after': String(Math.ceil(waitMs / 1000)) },
       });
     }
     if (this.#active >= this.#o.maxConcurrent) {

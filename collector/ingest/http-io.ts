@@ -28,6 +28,49 @@ export function sendError(
   sendJson(res, status, { error: { code, reason } }, headers);
 }
 
+/** How long, at most, a refused request's unread body is read and discarded before the answer. */
+const lingerMs = 2000;
+
+/**
+ * Refuses a request whose body will not be used, so that the client reads the refusal. Closing
+ * while a client is still writing its body makes the kernel reset the connection, and the client
+ * sees EPIPE or ECONNRESET instead of the status and its Retry-After (an agent would then retry on
+ * its own backoff, not the collector's). So the body is read and discarded, never buffered, until
+ * it ends, `maxBytes` have passed or 2 s have gone by (nginx's lingering close); then the answer
+ * goes out and the connection closes.
+ */
+export function refuseUnread(
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxBytes: number,
+  error: { status: number; code: string; reason: string; headers?: Record<string, string> },
+): void {
+  let answered = false;
+  let timer: NodeJS.Timeout | undefined;
+  const answer = () => {
+    if (answered) return;
+    answered = true;
+    clearTimeout(timer);
+    req.off('data', count);
+    if (res.destroyed || res.headersSent) return;
+    sendError(res, error.status, error.code, error.reason, { ...error.headers, connection: 'close' });
+  };
+  let read = 0;
+  const count = (chunk: Buffer) => {
+    read += chunk.length;
+    if (read > maxBytes) answer();
+  };
+  if (req.complete) {
+    answer();
+    return;
+  }
+  timer = setTimeout(answer, lingerMs);
+  req.on('data', count);
+  req.once('end', answer);
+  req.once('close', answer);
+  req.resume();
+}
+
 /** The bearer token of a request, or undefined. */
 export function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;

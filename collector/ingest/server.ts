@@ -33,7 +33,7 @@ import { BatchHandler, type DurableHook } from './batches.ts';
 import { type IngestLimits, ingestLimitsSchema } from './config.ts';
 import { ConnectionGuard, type ConnectionStats } from './connections.ts';
 import { EnrollHandler } from './enroll-handler.ts';
-import { bearerToken, sendError, sendJson } from './http-io.ts';
+import { bearerToken, refuseUnread, sendError, sendJson } from './http-io.ts';
 import { ByteBudget, KeyedBuckets } from './rate-limit.ts';
 import { TokenCache } from './token-cache.ts';
 
@@ -218,15 +218,15 @@ export class CollectorServer {
     const address = req.socket.remoteAddress ?? 'unknown';
     const refuseAuth = (reason: string) => {
       this.#authFailures.take(address, 1, this.#now());
-      req.resume();
-      sendError(res, 401, 'unauthorized', reason, { connection: 'close' });
+      refuseUnread(req, res, this.#limits.maxBodyBytes, { status: 401, code: 'unauthorized', reason });
     };
     const waitMs = this.#authFailures.waitMs(address, this.#now());
     if (waitMs > 0) {
-      req.resume();
-      return sendError(res, 429, 'rate_limited', `too many failed attempts from ${address}; retry later`, {
-        'retry-after': String(Math.ceil(waitMs / 1000)),
-        connection: 'close',
+      return refuseUnread(req, res, this.#limits.maxBodyBytes, {
+        status: 429,
+        code: 'rate_limited',
+        reason: `too many failed attempts from ${address}; retry later`,
+        headers: { 'retry-after': String(Math.ceil(waitMs / 1000)) },
       });
     }
     const token = bearerToken(req);
