@@ -33,6 +33,11 @@ export const collectorConfigSchema = z
     enrollment: enrollmentConfigSchema.prefault({}),
     /** How long a verified instance token is trusted without asking Elasticsearch. Default 30 000 ms. */
     tokenCacheTtlMs: z.number().int().nonnegative().default(30_000),
+    /**
+     * How much of the identity a log line carries: `lean` (instance, image, host name, agent, bake)
+     * or `full` (also provider, account, region, zone, machine type, `host.image.id`). Default lean.
+     */
+    logIdentity: z.enum(['lean', 'full']).default('lean'),
     /** A running instance with no event for this long is marked silent. Default 300 000 ms. */
     silenceAfterMs: positiveMs.default(300_000),
     /** Days to keep per daily family (e.g. `{ logs: 14, facts: 90 }`). Default: keep all. */

@@ -43,6 +43,8 @@ export interface CollectorRunOptions {
   server?: Pick<CollectorServerOptions, 'trustedCertificates' | 'describe' | 'now'>;
   /** How long a verified instance token is trusted without asking Elasticsearch. Default 30 000 ms. */
   tokenCacheTtlMs?: number;
+  /** How much of the identity a log line carries. Default lean (collector/ingest/stamp.ts). */
+  logIdentity?: CollectorServerOptions['logIdentity'];
   /** Install/upgrade templates at start. Default true. */
   setup?: boolean;
   /** Retention per family; none means keep everything. */
@@ -87,6 +89,7 @@ export async function runCollector(options: CollectorRunOptions): Promise<Runnin
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.enrollment !== undefined ? { enrollment: options.enrollment } : {}),
     ...(options.tokenCacheTtlMs !== undefined ? { tokenCacheTtlMs: options.tokenCacheTtlMs } : {}),
+    ...(options.logIdentity ? { logIdentity: options.logIdentity } : {}),
     ...options.server,
     ...(onDurable ? { onDurable } : {}),
   });

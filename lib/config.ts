@@ -52,6 +52,6 @@ export function parseConfig<S extends z.ZodType>(source: string, raw: unknown, s
 }
 
 function expectationOf(issue: z.core.$ZodIssue): string {
-  const message = issue.message.replace(/^(Invalid input|Too small|Too big): /, '');
+  const message = issue.message.replace(/^(Invalid input|Invalid option|Too small|Too big): /, '');
   return message.startsWith('expected') ? message : `expected ${message}`;
 }

@@ -137,6 +137,7 @@ export function registerCollectorRun(group: Command): void {
         limits: config.limits,
         enrollment: config.enrollment,
         tokenCacheTtlMs: config.tokenCacheTtlMs,
+        logIdentity: config.logIdentity,
         retentionIntervalMs: config.retentionIntervalMs,
         ...(config.tls ? { tls: config.tls } : {}),
         ...(config.retention ? { retention: config.retention } : {}),

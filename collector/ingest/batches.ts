@@ -18,7 +18,7 @@ import { DecodeError, decodeBatch } from './decode.ts';
 import { refuseUnread, sendError, sendJson } from './http-io.ts';
 import { type ByteBudget, InFlight, KeyedBuckets } from './rate-limit.ts';
 import { encodingOf, inflateBounded, ReceiveError, Reservation, readBoundedBody } from './receive.ts';
-import { stampIdentity, toBulkItems } from './stamp.ts';
+import { type LogIdentity, stampIdentity, toBulkItems } from './stamp.ts';
 import { storedIdOfEvent } from './stored-id.ts';
 
 /** Called with the durable events of a batch (e.g. to update the fleet registry). */
@@ -32,6 +32,8 @@ export interface BatchHandlerOptions {
   budget: ByteBudget;
   log: Logger;
   now: () => number;
+  /** How much of the identity a log line carries. Default lean (stamp.ts). */
+  logIdentity?: LogIdentity;
   onDurable?: DurableHook;
 }
 
@@ -151,7 +153,7 @@ export class BatchHandler {
     const accepted: WireEvent[] = [];
     const refusedEvents: Array<{ event: WireEvent; reason: string; head: string; bytes: number }> = [];
     for (const d of decoded) {
-      const stamped = stampIdentity(d.event, identity, ingestedAt);
+      const stamped = stampIdentity(d.event, identity, ingestedAt, this.#o.logIdentity);
       if (d.refusal)
         refusedEvents.push({ event: stamped, reason: d.refusal, head: d.head ?? '', bytes: d.bytes });
       else accepted.push(stamped);

@@ -35,6 +35,7 @@ import { ConnectionGuard, type ConnectionStats } from './connections.ts';
 import { EnrollHandler } from './enroll-handler.ts';
 import { bearerToken, refuseUnread, sendError, sendJson } from './http-io.ts';
 import { ByteBudget, KeyedBuckets } from './rate-limit.ts';
+import type { LogIdentity } from './stamp.ts';
 import { TokenCache } from './token-cache.ts';
 
 export type { DurableHook } from './batches.ts';
@@ -60,6 +61,8 @@ export interface CollectorServerOptions {
   describe?: DescribeInstance;
   /** How long a verified instance token is trusted without asking Elasticsearch. Default 30 000 ms. */
   tokenCacheTtlMs?: number;
+  /** How much of the identity a log line carries. Default lean (stamp.ts). */
+  logIdentity?: LogIdentity;
   writer?: BulkWriterOptions;
   onDurable?: DurableHook;
   now?: () => number;
@@ -107,6 +110,7 @@ export class CollectorServer {
       budget,
       log: options.log,
       now: this.#now,
+      ...(options.logIdentity ? { logIdentity: options.logIdentity } : {}),
       ...(options.onDurable ? { onDurable: options.onDurable } : {}),
     });
     const service = new EnrollmentService({

@@ -6,6 +6,13 @@
  * speak for another instance, or claim an image, bake or launch time the collector did not
  * attest. Also routes each event to its daily index: by its own `@timestamp` inside the accepted
  * window, else by the day it arrived (an instance cannot create indices for any day it likes).
+ *
+ * Log lines carry the lean identity by default (`logIdentity: lean`): `cloud.instance.id`,
+ * `cloud.image.id`, `host.name`, `agent.*` and `kiln.bake.id`, enough to find, filter and group
+ * them by instance, image and bake. What is constant per instance (provider, account, region,
+ * zone, machine type, and `host.image.id`, the same value as `cloud.image.id`) is stamped on
+ * facts, drift and lifecycle documents and kept in the registry, not on every line, where it
+ * cost Elasticsearch about 11 % of its CPU per line (bench/RESULTS.md). `full` stamps it all.
  */
 
 import { driftSeverity } from '../../lib/drift-severity.ts';
@@ -40,8 +47,16 @@ export interface TimestampWindow {
   maxFutureMs: number;
 }
 
+/** How much of the identity a log line carries (see the file comment). */
+export type LogIdentity = 'lean' | 'full';
+
 /** Returns the event with the identity stamped over whatever it claimed (see the file comment). */
-export function stampIdentity(event: WireEvent, identity: InstanceIdentity, ingestedAt: string): WireEvent {
+export function stampIdentity(
+  event: WireEvent,
+  identity: InstanceIdentity,
+  ingestedAt: string,
+  logIdentity: LogIdentity = 'lean',
+): WireEvent {
   const { cloud: claimedCloud, host: claimedHost, agent: claimedAgent, kiln: claimedKiln, ...rest } = event;
   const kind = claimedKiln.kind;
   const kiln: Record<string, unknown> = { kind };
@@ -55,14 +70,15 @@ export function stampIdentity(event: WireEvent, identity: InstanceIdentity, inge
   delete host.id;
   delete host.name;
   delete host.image;
+  const lean = kind === 'log' && logIdentity === 'lean';
   if (identity.hostname) host.name = identity.hostname;
-  if (identity.imageId) host.image = { id: identity.imageId };
+  if (identity.imageId && !lean) host.image = { id: identity.imageId };
   const agent: Record<string, unknown> = { ...(isPlainObject(claimedAgent) ? claimedAgent : {}) };
   agent.id = identity.agentId;
   return {
     ...rest,
     event: { ...event.event, ingested: ingestedAt },
-    cloud: cloudOf(identity),
+    cloud: lean ? leanCloudOf(identity) : cloudOf(identity),
     host,
     agent,
     kiln: kiln as WireEvent['kiln'],
@@ -78,6 +94,13 @@ export function cloudOf(identity: InstanceIdentity): Record<string, unknown> {
   if (identity.region) cloud.region = identity.region;
   if (identity.availabilityZone) cloud.availability_zone = identity.availabilityZone;
   if (identity.instanceType) cloud.machine = { type: identity.instanceType };
+  return cloud;
+}
+
+/** The `cloud.*` fields of a log line's lean identity: the instance and its image. */
+function leanCloudOf(identity: InstanceIdentity): Record<string, unknown> {
+  const cloud: Record<string, unknown> = { instance: { id: identity.instanceId } };
+  if (identity.imageId) cloud.image = { id: identity.imageId };
   return cloud;
 }
 

@@ -33,6 +33,7 @@ describe('collector config', () => {
     });
     expect(config.silenceAfterMs).toBe(300_000);
     expect(config.tokenCacheTtlMs).toBe(30_000);
+    expect(config.logIdentity).toBe('lean');
   });
 
   it('ships examples/collector.yaml, whose values are the defaults except the lines marked example', () => {
@@ -100,6 +101,7 @@ describe('collector config', () => {
       'groups.yaml: enrollment.aws.allow.autoscalingGroups: expected enrollment.aws.verifyInstance.enabled: true (the group comes from EC2, never from the instance)',
     ],
     ['family.yaml', 'retention: { log: 3 }\n', 'family.yaml: retention.log: unknown key'],
+    ['identity.yaml', 'logIdentity: all\n', 'identity.yaml: logIdentity: expected one of "lean"|"full"'],
   ])('refuses %s with the file, key and expectation', (name, text, message) => {
     const path = file(name, text);
     expect(() => loadCollectorConfig(path)).toThrow(message.replace(name, path));

@@ -70,6 +70,11 @@ const identity = (i: InstanceSeed) => ({
   cloud: { instance: { id: i.id }, image: { id: i.image }, provider: 'aws', region: 'eu-west-1' },
   host: { name: `web-${i.id}`, image: { id: i.image } },
 });
+/** What the collector stamps on a log line (its lean identity, collector/ingest/stamp.ts). */
+const lineIdentity = (i: InstanceSeed) => ({
+  cloud: { instance: { id: i.id }, image: { id: i.image } },
+  host: { name: `web-${i.id}` },
+});
 
 /** Writes the whole fleet; returns the number of documents written. */
 export async function seedFleet(client: Client, names: IndexNames): Promise<number> {
@@ -283,7 +288,7 @@ export async function seedFleet(client: Client, names: IndexNames): Promise<numb
     for (let k = 0; k < count; k++) {
       const message = k === count - 1 && last ? last : `GET /item/${k} 200`;
       event('logs', from + k * 1000, {
-        ...identity(i),
+        ...lineIdentity(i),
         message,
         log: { file: { path: '/var/log/app.log' }, offset: k * 64 },
         kiln: { kind: 'log' },

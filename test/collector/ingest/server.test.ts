@@ -285,7 +285,7 @@ describe('POST /v1/batches', () => {
       id: storedIdOf('i-002', 'claim'),
     });
     expect(doc._source!.cloud).toEqual({ instance: { id: 'i-002' }, image: { id: 'ami-real' } });
-    expect(doc._source!.host).toEqual({ name: 'i-002.internal', image: { id: 'ami-real' } });
+    expect(doc._source!.host).toEqual({ name: 'i-002.internal' });
     expect(Date.parse(doc._source!.event.ingested)).toBeGreaterThan(Date.now() - 60_000);
     expect(
       await countDocs(client, names.pattern('logs'), { term: { 'cloud.instance.id': 'i-victim' } }),

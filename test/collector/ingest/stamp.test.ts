@@ -40,7 +40,8 @@ describe('stampIdentity', () => {
       ingested,
     );
     expect(stamped.cloud).toEqual({ instance: { id: 'i-real' }, image: { id: 'ami-real' } });
-    expect(stamped.host).toEqual({ name: 'real-host', image: { id: 'ami-real' }, os: { name: 'Debian' } });
+    // A log line's lean identity: `host.image.id` (the same value as `cloud.image.id`) is not stamped.
+    expect(stamped.host).toEqual({ name: 'real-host', os: { name: 'Debian' } });
     expect(stamped.agent).toEqual({ id: 'agt_1', version: '0.1.0', type: 'kiln-agent' });
     expect(stamped.kiln).toEqual({ kind: 'log', bake: { id: 'bake-1' }, log: { fingerprint: 'f' } });
     expect(stamped.event).toEqual({ id: 'e1', ingested, dataset: 'app' });
@@ -59,6 +60,32 @@ describe('stampIdentity', () => {
     expect(stamped.cloud).toEqual({ instance: { id: 'i-1' } });
     expect(stamped.host).toEqual({});
     expect(stamped.kiln).toEqual({ kind: 'log' });
+  });
+
+  it('stamps a log line with the lean identity, and facts, drift and lifecycle with all of it', () => {
+    const identity = attestedIdentity({ instanceId: 'i-0abc', hostname: 'ip-10-0-0-1', bakeId: 'bake-1' });
+    const claimed = { cloud: { region: 'planted', account: { id: '999999999999' } } };
+    const line = stampIdentity(event(claimed), identity, ingested);
+    expect(line.cloud).toEqual({ instance: { id: 'i-0abc' }, image: { id: 'ami-0a1b2c3d' } });
+    expect(line.host).toEqual({ name: 'ip-10-0-0-1' });
+    expect(line.kiln.bake).toEqual({ id: 'bake-1' });
+    const all = {
+      instance: { id: 'i-0abc' },
+      provider: 'aws',
+      image: { id: 'ami-0a1b2c3d' },
+      account: { id: '123456789012' },
+      region: 'eu-west-1',
+      availability_zone: 'eu-west-1a',
+      machine: { type: 't3.micro' },
+    };
+    const full = stampIdentity(event(claimed), identity, ingested, 'full');
+    expect(full.cloud).toEqual(all);
+    expect(full.host).toEqual({ name: 'ip-10-0-0-1', image: { id: 'ami-0a1b2c3d' } });
+    for (const kind of ['drift', 'lifecycle', 'heartbeat'] as const) {
+      const doc = stampIdentity(event({ ...claimed, kiln: { kind } }), identity, ingested);
+      expect(doc.cloud).toEqual(all);
+      expect(doc.host).toEqual({ name: 'ip-10-0-0-1', image: { id: 'ami-0a1b2c3d' } });
+    }
   });
 
   it('keeps only the kind’s own kiln fields: a log cannot carry drift or completeness', () => {
