@@ -17,7 +17,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-import { stampIdentity, toBulkItems } from '../../collector/ingest/stamp.ts';
+import { type LogIdentity, stampIdentity, toBulkItems } from '../../collector/ingest/stamp.ts';
 import { type BulkItem, encodeBulkItem } from '../../collector/storage/bulk-writer/encoder.ts';
 import { buildIndexTemplate } from '../../collector/storage/templates/index-templates.ts';
 import { indexNames } from '../../lib/indices.ts';
@@ -25,7 +25,7 @@ import { startLocalEs, stopLocalEs } from '../../lib/local-es/index.ts';
 import type { WireEvent } from '../../lib/wire.ts';
 import { dropIndices, putPeerTemplate, warmUpEs } from './es-target.ts';
 import { generateLogs } from './generate.ts';
-import { benchEncoder, benchIdentity } from './kiln-event.ts';
+import { benchAwsIdentity, benchEncoder, benchIdentity } from './kiln-event.ts';
 import { TreeSampler } from './proc-stats.ts';
 
 const { values } = parseArgs({
@@ -113,6 +113,7 @@ try {
 
   const names = indexNames('cost-kiln');
   const identity = benchIdentity();
+  const awsIdentity = benchAwsIdentity();
   const encoder = benchEncoder(identity);
   const window = { maxPastMs: 7 * 86_400_000, maxFutureMs: 86_400_000 };
   const rawAction = `${JSON.stringify({ index: { _index: 'cost-raw' } })}\n`;
@@ -127,7 +128,11 @@ try {
   const now = Date.now();
   const ingested = new Date(now).toISOString();
   /** kiln's exact bulk item of one line (agent encoder → stamp → toBulkItems). */
-  const kilnItem = (l: (typeof lines)[number]): BulkItem => {
+  const kilnItem = (
+    l: (typeof lines)[number],
+    from = identity,
+    logIdentity: LogIdentity = 'lean',
+  ): BulkItem => {
     const fingerprint = `fp-${l.path}`;
     const line = {
       offset: l.offset,
@@ -139,8 +144,8 @@ try {
       lines: 1,
     };
     const event = JSON.parse(encoder.encode(line, { path: l.path, fingerprint }, ingested).json) as WireEvent;
-    const stamped = stampIdentity(event, identity, ingested);
-    return toBulkItems([stamped], names, identity.instanceId, window, now)[0]!;
+    const stamped = stampIdentity(event, from, ingested, logIdentity);
+    return toBulkItems([stamped], names, from.instanceId, window, now)[0]!;
   };
   /** kiln's document and ids with `drop` applied to the document. */
   function kilnWithout(what: string, drop: (doc: Record<string, unknown>) => void): Variant {
@@ -199,6 +204,19 @@ try {
       delete (doc.log as Record<string, unknown>).offset;
     }),
     'kiln-no-kiln': kilnWithout('`kiln.*`', (doc) => delete doc.kiln),
+    // The same line from an instance enrolled on EC2, as the collector stores it (log lines carry
+    // the lean identity), and with `logIdentity: full` (account, region, zone, type, provider and
+    // `host.image.id` on every line too).
+    'kiln-aws': {
+      label: "kiln document of an EC2 instance (aws-iid identity, lean), `create` with kiln's ids",
+      setUp: putKilnTemplate,
+      encode: (l) => encodeBulkItem(kilnItem(l, awsIdentity)),
+    },
+    'kiln-aws-full': {
+      label: 'the EC2 document with `logIdentity: full`',
+      setUp: putKilnTemplate,
+      encode: (l) => encodeBulkItem(kilnItem(l, awsIdentity, 'full')),
+    },
   };
   const chosen = values.variants.split(',');
   for (const name of chosen) if (!variants[name]) throw new Error(`unknown variant ${name}`);
