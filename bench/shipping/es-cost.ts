@@ -10,7 +10,7 @@
  * raw runs), so the variants run interleaved: one uncounted round of all of them, then
  * `--rounds` counted rounds, each a load of every variant in turn; the median is reported.
  * Run: `node bench/shipping/es-cost.ts [--size-mib 64] [--warm-up-docs 500000] [--rounds 3]
- * [--variants raw,kiln-auto-id,kiln,kiln-3-fields]`.
+ * [--variants raw,kiln-auto-id,kiln,kiln-3-fields]`; more variants in docs/benchmarks.md.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
