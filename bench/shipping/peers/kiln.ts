@@ -73,12 +73,14 @@ function startAgent(ctx: BenchContext, dir: string, collectorUrl: string): Child
   const [command, args] = executable
     ? [executable, ['run', '--config', config]]
     : [process.execPath, [join(ctx.root, 'dist', 'kiln-agent.js'), 'run', '--config', config]];
+  // KILN_BENCH_AGENT_MALLOC_ARENA_MAX replaces the unit's 1 (`glibc`: glibc's own default).
+  const arenas = process.env.KILN_BENCH_AGENT_MALLOC_ARENA_MAX ?? '1';
   return ctx.processes.start('kiln-agent', command, args, join(dir, 'agent.out'), {
     KILN_LOG_LEVEL: 'warn',
     // KILN_BENCH_AGENT_NODE_OPTIONS adds flags (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
     NODE_OPTIONS:
       `--max-old-space-size=${agentHeapMiB} ${process.env.KILN_BENCH_AGENT_NODE_OPTIONS ?? ''}`.trim(),
-    MALLOC_ARENA_MAX: '2',
+    ...(arenas === 'glibc' ? {} : { MALLOC_ARENA_MAX: arenas }),
   });
 }
 
