@@ -234,7 +234,7 @@ describe('renderUnit', () => {
     const service = unit.slice(unit.indexOf('[Service]'), unit.indexOf('[Install]'));
     for (const line of [
       'Environment=NODE_OPTIONS=--max-old-space-size=40',
-      'Environment=MALLOC_ARENA_MAX=2',
+      'Environment=MALLOC_ARENA_MAX=1',
       'MemoryMax=128M',
       'NoNewPrivileges=yes',
       'ProtectSystem=strict',
