@@ -43,3 +43,16 @@ export function attestedIdentity(
     ...overrides,
   };
 }
+
+/** The `cloud.*` the collector stamps for attestedIdentity({ instanceId }) (its defaults). */
+export function attestedCloud(instanceId: string): Record<string, unknown> {
+  return {
+    instance: { id: instanceId },
+    provider: 'aws',
+    image: { id: 'ami-0a1b2c3d' },
+    account: { id: '123456789012' },
+    region: 'eu-west-1',
+    availability_zone: 'eu-west-1a',
+    machine: { type: 't3.micro' },
+  };
+}

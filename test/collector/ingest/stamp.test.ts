@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { routeEvent, stampIdentity, toBulkItems } from '../../../collector/ingest/stamp.ts';
 import { indexNames } from '../../../lib/indices.ts';
 import type { WireEvent } from '../../../lib/wire.ts';
-import { attestedIdentity, testIdentity } from '../../support/identity.ts';
+import { attestedCloud, attestedIdentity, testIdentity } from '../../support/identity.ts';
 
 const at = '2026-11-22T10:00:00.000Z';
 const ingested = '2026-11-22T10:00:01.000Z';
@@ -69,15 +69,7 @@ describe('stampIdentity', () => {
     expect(line.cloud).toEqual({ instance: { id: 'i-0abc' }, image: { id: 'ami-0a1b2c3d' } });
     expect(line.host).toEqual({ name: 'ip-10-0-0-1' });
     expect(line.kiln.bake).toEqual({ id: 'bake-1' });
-    const all = {
-      instance: { id: 'i-0abc' },
-      provider: 'aws',
-      image: { id: 'ami-0a1b2c3d' },
-      account: { id: '123456789012' },
-      region: 'eu-west-1',
-      availability_zone: 'eu-west-1a',
-      machine: { type: 't3.micro' },
-    };
+    const all = attestedCloud('i-0abc');
     const full = stampIdentity(event(claimed), identity, ingested, 'full');
     expect(full.cloud).toEqual(all);
     expect(full.host).toEqual({ name: 'ip-10-0-0-1', image: { id: 'ami-0a1b2c3d' } });
@@ -157,15 +149,7 @@ describe('stampIdentity', () => {
       attestedIdentity({ instanceId: 'i-0abc' }),
       ingested,
     );
-    expect(stamped.cloud).toEqual({
-      instance: { id: 'i-0abc' },
-      provider: 'aws',
-      image: { id: 'ami-0a1b2c3d' },
-      account: { id: '123456789012' },
-      region: 'eu-west-1',
-      availability_zone: 'eu-west-1a',
-      machine: { type: 't3.micro' },
-    });
+    expect(stamped.cloud).toEqual(attestedCloud('i-0abc'));
     expect(stamped.kiln).toEqual({
       kind: 'facts',
       boot_time: '2026-11-22T09:00:00.000Z',

@@ -4,7 +4,7 @@ import { fleetRows, parseStatuses } from '../../../bin/commands/fleet.ts';
 import { applyEvents, newRegistryDocument } from '../../../collector/registry/apply.ts';
 import { ageStartOf, type InstanceStatus, type RegistryDocument } from '../../../lib/fleet.ts';
 import type { WireEvent } from '../../../lib/wire.ts';
-import { attestedIdentity, testIdentity } from '../../support/identity.ts';
+import { attestedCloud, attestedIdentity, testIdentity } from '../../support/identity.ts';
 
 const id = testIdentity({ instanceId: 'i-1', imageId: 'ami-1', enrolledAt: '2026-05-01T07:00:00.000Z' });
 const t = (s: number) => new Date(Date.UTC(2026, 4, 1, 8) + s * 1000).toISOString();
@@ -101,15 +101,7 @@ describe('attested and claimed facts', () => {
       ],
       Date.parse(t(60)),
     );
-    expect(doc.cloud).toEqual({
-      instance: { id: 'i-0abc' },
-      provider: 'aws',
-      image: { id: 'ami-0a1b2c3d' },
-      account: { id: '123456789012' },
-      region: 'eu-west-1',
-      availability_zone: 'eu-west-1a',
-      machine: { type: 't3.micro' },
-    });
+    expect(doc.cloud).toEqual(attestedCloud('i-0abc'));
     expect(doc.kiln.launch_time).toBe('2026-01-01T00:00:00.000Z');
     expect(doc.kiln.provenance).toEqual({
       image_id: 'attested',
