@@ -15,7 +15,7 @@ import type { BulkWriter, Refusal } from '../storage/bulk-writer/writer.ts';
 import type { InstanceIdentity } from '../tokens/identity.ts';
 import type { IngestLimits } from './config.ts';
 import { DecodeError, decodeBatch } from './decode.ts';
-import { refuseUnread, sendError, sendJson } from './http-io.ts';
+import { refuseUnread, retryAfter, sendError, sendJson } from './http-io.ts';
 import { type ByteBudget, InFlight, KeyedBuckets } from './rate-limit.ts';
 import { encodingOf, inflateBounded, ReceiveError, Reservation, readBoundedBody } from './receive.ts';
 import { type LogIdentity, stampIdentity, toBulkItems } from './stamp.ts';
@@ -227,8 +227,4 @@ function refusedItem(identity: InstanceIdentity, r: { event: WireEvent }, index:
     index,
     doc: r.event as unknown as Record<string, unknown>,
   };
-}
-
-function retryAfter(ms: number): Record<string, string> {
-  return { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) };
 }

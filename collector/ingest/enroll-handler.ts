@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../lib/log.ts';
 import type { EnrollmentService } from '../enrollment/service.ts';
-import { refuseUnread, sendError, sendJson } from './http-io.ts';
+import { refuseUnread, retryAfter, sendError, sendJson } from './http-io.ts';
 import type { ByteBudget, KeyedBuckets } from './rate-limit.ts';
 import { ReceiveError, Reservation, readBoundedBody } from './receive.ts';
 
@@ -49,7 +49,7 @@ export class EnrollHandler {
         status: 429,
         code: 'rate_limited',
         reason: `too many failed enrollments from ${address}; retry later`,
-        headers: { 'retry-after': String(Math.ceil(waitMs / 1000)) },
+        headers: retryAfter(waitMs),
       });
     }
     if (this.#active >= this.#o.maxConcurrent) {

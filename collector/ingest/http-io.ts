@@ -28,6 +28,11 @@ export function sendError(
   sendJson(res, status, { error: { code, reason } }, headers);
 }
 
+/** The Retry-After header of a wait, in whole seconds (at least 1). */
+export function retryAfter(ms: number): Record<string, string> {
+  return { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) };
+}
+
 /** How long, at most, a refused request's unread body is read and discarded before the answer. */
 const lingerMs = 2000;
 

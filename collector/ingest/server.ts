@@ -33,7 +33,7 @@ import { BatchHandler, type DurableHook } from './batches.ts';
 import { type IngestLimits, ingestLimitsSchema } from './config.ts';
 import { ConnectionGuard, type ConnectionStats } from './connections.ts';
 import { EnrollHandler } from './enroll-handler.ts';
-import { bearerToken, refuseUnread, sendError, sendJson } from './http-io.ts';
+import { bearerToken, refuseUnread, retryAfter, sendError, sendJson } from './http-io.ts';
 import { ByteBudget, KeyedBuckets } from './rate-limit.ts';
 import type { LogIdentity } from './stamp.ts';
 import { TokenCache } from './token-cache.ts';
@@ -230,7 +230,7 @@ export class CollectorServer {
         status: 429,
         code: 'rate_limited',
         reason: `too many failed attempts from ${address}; retry later`,
-        headers: { 'retry-after': String(Math.ceil(waitMs / 1000)) },
+        headers: retryAfter(waitMs),
       });
     }
     const token = bearerToken(req);

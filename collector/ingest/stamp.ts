@@ -78,29 +78,26 @@ export function stampIdentity(
   return {
     ...rest,
     event: { ...event.event, ingested: ingestedAt },
-    cloud: lean ? leanCloudOf(identity) : cloudOf(identity),
+    cloud: cloudOf(identity, lean),
     host,
     agent,
     kiln: kiln as WireEvent['kiln'],
   } as WireEvent;
 }
 
-/** The `cloud.*` fields of an identity: only what enrollment established. */
-export function cloudOf(identity: InstanceIdentity): Record<string, unknown> {
+/**
+ * The `cloud.*` fields of an identity: only what enrollment established; `lean`, a log line's
+ * (the instance and its image).
+ */
+export function cloudOf(identity: InstanceIdentity, lean = false): Record<string, unknown> {
   const cloud: Record<string, unknown> = { instance: { id: identity.instanceId } };
-  if (identity.method === 'aws-iid') cloud.provider = 'aws';
   if (identity.imageId) cloud.image = { id: identity.imageId };
+  if (lean) return cloud;
+  if (identity.method === 'aws-iid') cloud.provider = 'aws';
   if (identity.accountId) cloud.account = { id: identity.accountId };
   if (identity.region) cloud.region = identity.region;
   if (identity.availabilityZone) cloud.availability_zone = identity.availabilityZone;
   if (identity.instanceType) cloud.machine = { type: identity.instanceType };
-  return cloud;
-}
-
-/** The `cloud.*` fields of a log line's lean identity: the instance and its image. */
-function leanCloudOf(identity: InstanceIdentity): Record<string, unknown> {
-  const cloud: Record<string, unknown> = { instance: { id: identity.instanceId } };
-  if (identity.imageId) cloud.image = { id: identity.imageId };
   return cloud;
 }
 
