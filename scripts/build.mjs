@@ -6,6 +6,7 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { buildDriftFeed } from './build-drift-feed.mjs';
 import { buildSea } from './build-sea.mjs';
 import { entrySource } from './entry-template.mjs';
 
@@ -69,5 +70,14 @@ if (process.env.KILN_BUILD_SEA !== '0') {
       `built ${exe.path.slice(exe.path.indexOf('dist/'))} (${(exe.bytes / 1024 / 1024).toFixed(1)} MiB)`,
     );
   }
+}
+// The drift change feed, in Go (KILN_BUILD_DRIFT_FEED=0 skips it).
+if (process.env.KILN_BUILD_DRIFT_FEED !== '0') {
+  const feed = buildDriftFeed({ arches: (process.env.KILN_BUILD_SEA_ARCHES ?? 'x64,arm64').split(',') });
+  if (feed.skipped) console.log(`skipped dist/kiln-drift-feed-linux-*: ${feed.skipped}`);
+  for (const exe of feed.built ?? [])
+    console.log(
+      `built ${exe.path.slice(exe.path.indexOf('dist/'))} (${(exe.bytes / 1024 / 1024).toFixed(1)} MiB)`,
+    );
 }
 console.log(`build took ${Date.now() - started} ms`);

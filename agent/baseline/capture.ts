@@ -145,29 +145,56 @@ export async function checkBaseline(info: BaselineInfo, options: CheckOptions = 
       entriesAsTheyAre(live),
     )) {
       files.push(d);
-      if (d.change === 'added' || d.attribute === 'sha256' || d.attribute === 'type') changed.add(d.path);
+      if (contentChanged(d)) changed.add(d.path);
     }
-    const procDir = options.procDir ?? '/proc';
-    const [state, loaded, sockets, mismatches] = await Promise.all([
-      scanState(root, options.dpkgAdminDir),
-      readLoadedModules(procDir),
-      readListeningSockets(procDir),
-      verifyPackageFiles({
-        root,
-        adminDir: adminDirOf(root, options.dpkgAdminDir),
-        changed,
-        pool,
-        ...(options.budget ? { budget: options.budget } : {}),
-      }),
-    ]);
-    const others = [
-      ...compareState(header, state, allowlist),
-      ...(info.legacy ? [] : compareModules(header.modules, loaded)),
-      ...(options.socketsAtFirstBoot ? compareSockets(options.socketsAtFirstBoot, sockets) : []),
-      ...packageFileDifferences(mismatches),
-    ].filter((d) => !allowlist.allows(d.category, subjectName(d)));
+    const { others, sockets } = await otherDifferences(info, options, { allowlist, changed, pool });
     return { differences: [...files, ...others], sockets };
   } finally {
     await pool.close();
   }
 }
+
+/** The file comparison's outcome the other categories need, and the pool that hashed it. */
+interface FileOutcome {
+  allowlist: Allowlist;
+  /** Paths added or whose content or type changed: package files among them are verified. */
+  changed: ReadonlySet<string>;
+  pool: HashPool;
+}
+
+/**
+ * Every difference but the files': packages, units, accounts, modules, sockets, package files
+ * (small: read whole at every check, the full one or one of the change feed's paths).
+ */
+export async function otherDifferences(
+  info: BaselineInfo,
+  options: CheckOptions,
+  { allowlist, changed, pool }: FileOutcome,
+): Promise<{ others: Difference[]; sockets: SocketSet }> {
+  const root = options.root ?? '/';
+  const { header } = info;
+  const procDir = options.procDir ?? '/proc';
+  const [state, loaded, sockets, mismatches] = await Promise.all([
+    scanState(root, options.dpkgAdminDir),
+    readLoadedModules(procDir),
+    readListeningSockets(procDir),
+    verifyPackageFiles({
+      root,
+      adminDir: adminDirOf(root, options.dpkgAdminDir),
+      changed,
+      pool,
+      ...(options.budget ? { budget: options.budget } : {}),
+    }),
+  ]);
+  const others = [
+    ...compareState(header, state, allowlist),
+    ...(info.legacy ? [] : compareModules(header.modules, loaded)),
+    ...(options.socketsAtFirstBoot ? compareSockets(options.socketsAtFirstBoot, sockets) : []),
+    ...packageFileDifferences(mismatches),
+  ].filter((d) => !allowlist.allows(d.category, subjectName(d)));
+  return { others, sockets };
+}
+
+/** Whether a check difference says a file's content is not the baseline's (added, sha256, type). */
+export const contentChanged = (d: Difference) =>
+  d.category === 'file' && (d.change === 'added' || d.attribute === 'sha256' || d.attribute === 'type');

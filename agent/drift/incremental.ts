@@ -21,15 +21,16 @@ export interface IncrementalOptions extends Omit<CheckOptions, 'cache' | 'nextCa
 export async function checkWithCache(
   info: BaselineInfo,
   options: IncrementalOptions,
-): Promise<CheckResult & { full: boolean }> {
+): Promise<CheckResult & { full: boolean; fullCheckAtMs: number }> {
   const { cacheFile, nowMs, fullCheckIntervalMs, ...check } = options;
   const opened = cacheFile ? await cacheFile.open(info.digest) : undefined;
   const full =
     !opened ||
     (fullCheckIntervalMs !== undefined && nowMs - opened.header.fullCheckAtMs >= fullCheckIntervalMs);
+  const fullCheckAtMs = full ? nowMs : opened!.header.fullCheckAtMs;
   const next = cacheFile
     ? await cacheFile.create(
-        { baselineDigest: info.digest, fullCheckAtMs: full ? nowMs : opened!.header.fullCheckAtMs },
+        { baselineDigest: info.digest, fullCheckAtMs },
         // An incremental check that finds every file as cached leaves the cache file as it is.
         !full && opened ? opened.reader : undefined,
       )
@@ -41,7 +42,7 @@ export async function checkWithCache(
       ...(next ? { nextCache: next } : {}),
     });
     await next?.commit();
-    return { ...result, full };
+    return { ...result, full, fullCheckAtMs };
   } catch (error) {
     await next?.abort();
     throw error;

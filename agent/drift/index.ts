@@ -5,18 +5,22 @@
  * `drift.fullCheckIntervalMs`), paced (read budget, `drift.jobs` hashing threads), and each new
  * difference is sent once: it is remembered as sent when the collector confirmed it durable.
  */
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type FSWatcher, watch } from 'chokidar';
 import { describeError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import { compileAllowlist } from '../baseline/allowlist.ts';
 import { openBaseline } from '../baseline/baseline-file.ts';
 import type { HashStats } from '../baseline/scan.ts';
-import type { BaselineInfo } from '../baseline/types.ts';
-import { realPathOf } from '../baseline/walk.ts';
+import type { BaselineInfo, Difference } from '../baseline/types.ts';
+import { effectiveRoots, realPathOf } from '../baseline/walk.ts';
 import type { AgentConfig } from '../config.ts';
 import type { AgentIdentity, EventSink, Source } from '../pipeline/source.ts';
+import { ChangeFeed, findFeedCommand } from './change-feed.ts';
 import { buildDriftEvent, differenceKey } from './event.ts';
+import { checkChanged, type FedCheckOptions } from './fed-check.ts';
 import { FirstBootSockets, uptimeMs } from './first-boot.ts';
 import { checkWithCache } from './incremental.ts';
 import { ReportedDifferences } from './reported.ts';
@@ -30,8 +34,10 @@ export interface DriftSourceOptions {
   /** Where `modules`, `net/*` and `uptime` are read. Default `/proc`. */
   procDir?: string;
   now?: () => number;
-  /** Told when a check finished (with its counters) and when watching started; for metrics and tests. */
-  observe?: (what: 'checked' | 'watching', detail?: DriftCheckReport) => void;
+  /** Told when a check finished (with its counters), when watching started and when the change feed is ready; for metrics and tests. */
+  observe?: (what: 'checked' | 'watching' | 'feeding', detail?: DriftCheckReport) => void;
+  /** The change feed's executable and socket (default: config, then beside the agent); false: none. */
+  changeFeed?: { command?: string; socket?: string } | false;
 }
 
 /** What one check did. */
@@ -43,7 +49,29 @@ export interface DriftCheckReport {
   cached: number;
   /** True when every file was hashed (no cache, or the full-check period elapsed). */
   full: boolean;
+  /** True when only the paths the change feed reported were compared again (fed-check.ts). */
+  fed: boolean;
   durationMs: number;
+}
+
+/** File differences a fed check can build on; past this many the next check walks instead. */
+const maxRememberedFiles = 20_000;
+
+function rememberFiles(epoch: number, differences: readonly Difference[]) {
+  const files = differences.filter((d) => d.category === 'file');
+  return files.length > maxRememberedFiles ? undefined : { epoch, files };
+}
+
+/** How long the first check waits for the change feed to be ready (it walks either way). */
+const feedStartWaitMs = 5000;
+
+/** The directory of this module (the bundle's, in dist/), where the feed executable is looked for. */
+function moduleDir(): string {
+  try {
+    return path.dirname(fileURLToPath(import.meta.url));
+  } catch {
+    return path.dirname(process.execPath);
+  }
 }
 
 /** Raised inside a scan when the source stops, to abandon the rest of it. */
@@ -71,6 +99,7 @@ export function createDriftSource(
   let debounce: NodeJS.Timeout | undefined;
   let watcher: FSWatcher | undefined;
   let scanning: Promise<void> | undefined;
+  let feed: ChangeFeed | undefined;
   let rescan = false;
   let stopped = false;
 
@@ -81,20 +110,44 @@ export function createDriftSource(
     },
   };
 
+  /** What a check fed by the change feed builds on: the last walk's file differences and epoch. */
+  let walked: { epoch: number; files: Difference[] } | undefined;
+  let fullCheckAtMs: number | undefined;
+
+  /** A walk (checkWithCache), or only the changed paths when the feed vouches for the rest. */
+  const check = async (info: BaselineInfo, common: Omit<FedCheckOptions, 'previous' | 'changes'>) => {
+    const snapshot = feed?.take();
+    const fullDue = fullCheckAtMs === undefined || now() - fullCheckAtMs >= settings.fullCheckIntervalMs;
+    if (snapshot?.ready && walked?.epoch === snapshot.epoch && !fullDue) {
+      const previous = walked.files;
+      walked = undefined; // until this check has succeeded
+      const result = await checkChanged(info, { ...common, previous, changes: snapshot.changes });
+      walked = rememberFiles(snapshot.epoch, result.differences);
+      return { ...result, full: false, fed: true };
+    }
+    walked = undefined;
+    const result = await checkWithCache(info, {
+      ...common,
+      cacheFile,
+      nowMs: now(),
+      fullCheckIntervalMs: settings.fullCheckIntervalMs,
+    });
+    fullCheckAtMs = result.fullCheckAtMs;
+    if (snapshot?.ready) walked = rememberFiles(snapshot.epoch, result.differences);
+    return { ...result, fed: false };
+  };
+
   const scanOnce = async (reason: string) => {
     if (!baseline || !sink) return;
     const counters: HashStats = { hashed: 0, cached: 0, bytesRead: 0 };
     const started = now();
     const reference = await firstBoot.load(baseline.digest);
-    const { differences, sockets, full } = await checkWithCache(baseline, {
+    const { differences, sockets, full, fed } = await check(baseline, {
       root,
       procDir,
       extraAllowlist: settings.allowlist,
       dpkgAdminDir: realPathOf(root, settings.dpkgAdminDir),
       jobs: settings.jobs,
-      cacheFile,
-      nowMs: now(),
-      fullCheckIntervalMs: settings.fullCheckIntervalMs,
       budget,
       counters,
       ...(reference ? { socketsAtFirstBoot: reference } : {}),
@@ -119,6 +172,7 @@ export function createDriftSource(
       hashed: counters.hashed,
       cached: counters.cached,
       full,
+      fed,
       durationMs: now() - started,
     };
     log.debug('drift check done', { ...report });
@@ -155,6 +209,51 @@ export function createDriftSource(
     debounce.unref();
   };
 
+  /**
+   * Starts the change feed on the roots the walk covers; resolves true once it is ready, false
+   * when it cannot run (chokidar's watch and the walk do its work then) or is slow to start.
+   */
+  const startFeed = (loaded: BaselineInfo): Promise<boolean> =>
+    new Promise((resolve) => {
+      const given = options.changeFeed === false ? undefined : options.changeFeed;
+      const allowlist = compileAllowlist([...loaded.header.allowlist, ...settings.allowlist]);
+      const prefix = root === '/' ? '' : realpathSync(root);
+      let settled = false;
+      const settle = (ready: boolean) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(ready);
+      };
+      const timer = setTimeout(() => settle(false), feedStartWaitMs);
+      const command = given?.command ?? settings.changeFeedCommand ?? findFeedCommand(moduleDir());
+      feed = new ChangeFeed({
+        ...(command ? { command } : {}),
+        socket: given?.socket ?? settings.changeFeedSocket,
+        roots: effectiveRoots(root, loaded.header.roots, allowlist).map((r) => realPathOf(root, r)),
+        logical: (real) => {
+          if (prefix && !real.startsWith(`${prefix}/`)) return undefined;
+          const p = prefix ? real.slice(prefix.length) : real;
+          return allowlist.allows('file', p) ? undefined : p;
+        },
+        onChange: scheduleSoon,
+        onState: (state, why) => {
+          if (state === 'failed') {
+            log.info('drift checks walk the roots: the change feed cannot run', { why });
+            if (settled && settings.watch && !watcher) startWatching(loaded);
+            settle(false);
+            return;
+          }
+          options.observe?.('feeding');
+          // A walk that began before the feed was ready vouches for nothing after it: walk again.
+          if (settled) scan('change feed ready');
+          settle(true);
+        },
+        log,
+      });
+      feed.start();
+    });
+
   const startWatching = (loaded: BaselineInfo) => {
     const allowlist = compileAllowlist([...loaded.header.allowlist, ...settings.allowlist]);
     const logicalOf = (real: string) => (root === '/' ? real : real.slice(path.resolve(root).length) || '/');
@@ -188,13 +287,16 @@ export function createDriftSource(
         return;
       }
       await reported.load(baseline.digest);
+      const feeding = settings.changeFeed === 'auto' && options.changeFeed !== false;
+      const fed = feeding ? await startFeed(baseline) : false;
       scan('start');
       interval = setInterval(() => scan('interval'), settings.intervalMs);
       interval.unref();
-      if (settings.watch) startWatching(baseline);
+      if (settings.watch && !fed) startWatching(baseline);
     },
     async stop() {
       stopped = true;
+      feed?.stop();
       if (interval) clearInterval(interval);
       if (debounce) clearTimeout(debounce);
       interval = undefined;
