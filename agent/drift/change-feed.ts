@@ -39,7 +39,7 @@ export interface ChangeFeedOptions {
   logical: (real: string) => string | undefined;
   /** Called for each kept change (to schedule a check soon). */
   onChange: () => void;
-  /** Called the first time the feed is ready, and with the reason when it could not start. */
+  /** Called each time the feed is ready (again), and with the reason when it could not start at all. */
   onState?: (state: 'ready' | 'failed', why?: string) => void;
   log: Logger;
   /** Paths held before the feed gives up on them and a walk is cheaper. Default 20 000. */
@@ -98,6 +98,8 @@ export class ChangeFeed {
     }
     const child = spawn(command, [...roots], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.#child = child;
+    // Held open and never written: the feed ends when it closes, whatever ends the agent.
+    child.stdin!.on('error', () => {});
     let stderr = '';
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (text: string) => {
@@ -135,8 +137,8 @@ export class ChangeFeed {
     if (line === 'ready') {
       this.#ready = true;
       this.#restartMs = this.#o.restartMs ?? 1000;
-      if (!this.#everReady) this.#o.onState?.('ready');
       this.#everReady = true;
+      this.#o.onState?.('ready');
       return;
     }
     const kind = line[0];
