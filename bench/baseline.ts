@@ -33,8 +33,12 @@ import path from 'node:path';
 import { openBaseline } from '../agent/baseline/baseline-file.ts';
 import { captureBaseline } from '../agent/baseline/capture.ts';
 import type { HashStats } from '../agent/baseline/scan.ts';
+import type { BaselineInfo } from '../agent/baseline/types.ts';
+import { ChangeFeed } from '../agent/drift/change-feed.ts';
+import { checkChanged } from '../agent/drift/fed-check.ts';
 import { checkWithCache } from '../agent/drift/incremental.ts';
 import { StatCacheFile } from '../agent/drift/stat-cache.ts';
+import { silentLogger } from '../lib/log.ts';
 import { renderTable } from '../lib/table.ts';
 import { agentExecArgv, agentHeapMiB } from '../scripts/agent-runtime-flags.mjs';
 
@@ -102,6 +106,10 @@ async function runPhaseOnly(name: string, dir: string): Promise<void> {
   }
   // As `kiln-agent baseline check` does: the digest is verified by the check's pass.
   const info = await openBaseline(out, { verify: 'while-reading' });
+  if (name === 'fed') {
+    await fedPhase(info, dir, counters);
+    return;
+  }
   const { differences } = await checkWithCache(info, {
     cacheFile: new StatCacheFile(path.join(dir, 'stat-cache')),
     nowMs: Date.now(),
@@ -109,6 +117,50 @@ async function runPhaseOnly(name: string, dir: string): Promise<void> {
     counters,
   });
   process.stdout.write(`${info.entries} ${counters.hashed} ${counters.cached} ${differences.length}`);
+}
+
+/**
+ * The agent's check between two walks: the change feed runs, a walk (with the stat cache) sets
+ * the reference, then the check of what the feed reported since, nothing, is timed on its own
+ * (wall and CPU of this process; the feed's own cost is bench/change-feed.ts's). Prints the usual
+ * counts, then that check's wall and CPU seconds.
+ */
+async function fedPhase(info: BaselineInfo, dir: string, counters: HashStats): Promise<void> {
+  const feed = new ChangeFeed({
+    command: flag('--feed')!,
+    roots: [tree],
+    logical: (real) => real,
+    onChange: () => {},
+    log: silentLogger,
+    onState: (state, why) => {
+      if (state === 'failed') throw new Error(`the change feed cannot run: ${why}`);
+    },
+  });
+  feed.start();
+  try {
+    while (!feed.take().ready) await new Promise((r) => setTimeout(r, 10));
+    const walked = await checkWithCache(info, {
+      cacheFile: new StatCacheFile(path.join(dir, 'stat-cache')),
+      nowMs: Date.now(),
+      jobs,
+    });
+    const { changes } = feed.take();
+    const started = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
+    const { differences } = await checkChanged(info, {
+      jobs,
+      counters,
+      previous: walked.differences.filter((d) => d.category === 'file'),
+      changes,
+    });
+    const used = process.cpuUsage(cpu);
+    const wallS = Number(process.hrtime.bigint() - started) / 1e9;
+    process.stdout.write(
+      `${info.entries} ${counters.hashed} ${changes.size} ${differences.length} ${wallS} ${(used.user + used.system) / 1e6}`,
+    );
+  } finally {
+    feed.stop();
+  }
 }
 
 /**
@@ -201,8 +253,9 @@ async function runAll(): Promise<void> {
     const node = [process.execPath, `--max-old-space-size=${agentHeapMiB}`, ...agentExecArgv, bundle];
     const self = [...node, '--tree', tree, '--jobs', String(jobs), '--dir', dir];
     const rows: Array<Array<string | number>> = [];
+    const seconds = (s: number) => s.toFixed(s < 1 ? 2 : 1);
     const row = (label: string, m: Measured, note: string) =>
-      rows.push([label, m.wallS.toFixed(1), m.cpuS.toFixed(1), Math.round(m.maxRssMiB), note]);
+      rows.push([label, seconds(m.wallS), seconds(m.cpuS), Math.round(m.maxRssMiB), note]);
     /** A phase's counts (all but the last two fields it printed) and its peak residency (those two). */
     const note = (m: Measured) => {
       const fields = m.out.trim().split(' ').map(Number);
@@ -222,6 +275,20 @@ async function runAll(): Promise<void> {
     row('kiln check, full (no stat cache)', full, note(full));
     const incremental = measure([...self, '--phase', 'incremental']);
     row('kiln check, incremental (nothing changed)', incremental, note(incremental));
+    const feedCommand = path.resolve(`dist/kiln-drift-feed-linux-${process.arch}`);
+    if (existsSync(feedCommand)) {
+      const fed = measure([...self, '--phase', 'fed', '--feed', feedCommand]);
+      const fields = fed.out.trim().split(' ').map(Number);
+      const [entries, hashed, reported, diffs, wallS, cpuS, anonKiB, fileKiB] = fields;
+      const mib = (kib: number) => Math.round(kib / 1024);
+      row(
+        'kiln check between walks, fed by the change feed (nothing changed)',
+        { ...fed, wallS: wallS!, cpuS: cpuS! },
+        `${entries} entries; ${reported} paths reported, ${hashed} hashed; ${diffs} differences; the check alone (its process also walked first: peak ${mib(anonKiB!)} MiB private + ${mib(fileKiB!)} MiB Node code)`,
+      );
+    } else {
+      process.stderr.write(`no ${feedCommand} (npm run build needs Go): no fed-check row\n`);
+    }
     // The floor of any incremental check: one lstat per entry and a readdir per directory, in C.
     const floor = measure(['sh', '-c', `find ${tree} -printf '%s %T@ %C@ %i %m %U %G\\n' | wc -l`]);
     row(`find ${tree} -printf (lstat every entry: the walk's floor)`, floor, `${floor.out.trim()} entries`);
