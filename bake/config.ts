@@ -3,9 +3,11 @@
  * the config file. It names the inputs (template, playbook, variables, agent config) and how
  * kiln installs the agent; it never holds credentials (the secret lint checks that too).
  */
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadConfigFile } from '../lib/config.ts';
+import { ConfigError } from '../lib/errors.ts';
 
 /** The bake config as written. */
 export const bakeConfigSchema = z.strictObject({
@@ -36,6 +38,12 @@ export const bakeConfigSchema = z.strictObject({
     arch: z.enum(['x64', 'arm64']).default('x64'),
     /** The self-contained agent executable (no Node needed in the image). Default `dist/kiln-agent-linux-<arch>` of this kiln. */
     executable: z.string().min(1).optional(),
+    /**
+     * The drift change feed (kiln-drift-feed, built by `npm run build` when Go is installed),
+     * installed with its own unit; false: none (the agent's drift checks then walk the roots).
+     * Default `kiln-drift-feed-linux-<arch>` beside the agent executable, when it is there.
+     */
+    driftFeed: z.union([z.string().min(1), z.literal(false)]).optional(),
     /** The agent's V8 heap limit in the unit, MiB. Default 48. */
     heapMiB: z.number().int().min(16).default(48),
     /** The unit's MemoryMax=, MiB: heap plus Node's own memory plus headroom. Default 160. */
@@ -59,7 +67,11 @@ export const bakeConfigSchema = z.strictObject({
 export type BakeConfig = z.output<typeof bakeConfigSchema> & {
   /** The config file itself. */
   file: string;
-  agent: z.output<typeof bakeConfigSchema>['agent'] & { executable: string };
+  agent: Omit<z.output<typeof bakeConfigSchema>['agent'], 'driftFeed'> & {
+    executable: string;
+    /** The change feed executable to install; undefined: none. */
+    driftFeed?: string;
+  };
 };
 
 /** Loads the bake config and resolves its paths against the config file's directory. */
@@ -70,6 +82,18 @@ export function loadBakeConfig(
   const raw = loadConfigFile(file, bakeConfigSchema);
   const base = dirname(resolve(file));
   const at = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const executable = at(raw.agent.executable ?? defaults.agentExecutable(raw.agent.arch));
+  const { driftFeed: givenFeed, ...agent } = raw.agent;
+  const besideAgent = ['kiln-drift-feed', `kiln-drift-feed-linux-${raw.agent.arch}`]
+    .map((name) => join(dirname(executable), name))
+    .find((candidate) => existsSync(candidate));
+  const driftFeed = givenFeed === false ? undefined : givenFeed ? at(givenFeed) : besideAgent;
+  if (givenFeed && !existsSync(driftFeed!))
+    throw new ConfigError(
+      file,
+      'agent.driftFeed',
+      `expected an existing file: ${driftFeed} is not there (npm run build makes it when Go is installed; false installs none)`,
+    );
   const config: BakeConfig = {
     ...raw,
     file: resolve(file),
@@ -77,9 +101,10 @@ export function loadBakeConfig(
     varFiles: raw.varFiles.map(at),
     outputDir: at(raw.outputDir),
     agent: {
-      ...raw.agent,
+      ...agent,
       configFile: at(raw.agent.configFile),
-      executable: at(raw.agent.executable ?? defaults.agentExecutable(raw.agent.arch)),
+      executable,
+      ...(driftFeed ? { driftFeed } : {}),
     },
   };
   if (raw.playbook) config.playbook = at(raw.playbook);
@@ -100,4 +125,10 @@ export const imagePaths = {
   baseline: '/etc/kiln/baseline.json',
   manifest: '/etc/kiln/image.json',
   packages: '/etc/kiln/packages.txt',
+  /** The drift change feed and its unit (it holds the fanotify capability, the agent does not). */
+  driftFeed: '/usr/local/lib/kiln/kiln-drift-feed',
+  driftFeedUnit: '/etc/systemd/system/kiln-drift-feed.service',
+  driftFeedUnitWantsLink: '/etc/systemd/system/multi-user.target.wants/kiln-drift-feed.service',
+  /** Where the feed listens; the agent's drift.changeFeedSocket default. */
+  driftFeedSocket: '/run/kiln/drift-feed.sock',
 } as const;

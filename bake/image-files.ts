@@ -39,13 +39,14 @@ export const stopTimeoutMarginSec = 15;
  * files it does not own. MemoryDenyWriteExecute= is left off: V8's JIT writes code.
  */
 export function renderUnit(options: UnitOptions): string {
-  const after = ['network-online.target', ...options.afterUnits].join(' ');
+  const after = ['network-online.target', 'kiln-drift-feed.service', ...options.afterUnits].join(' ');
   const stopSec = Math.ceil(options.shutdownDeadlineMs / 1000) + stopTimeoutMarginSec;
   return [
     '[Unit]',
     "Description=kiln agent: ships this instance's logs and checks it against its baked baseline",
     'Documentation=https://github.com/kiln/kiln/blob/main/docs/bake.md',
-    'Wants=network-online.target',
+    // The drift change feed, when the image has it (a Wants= of a unit that is absent is no error).
+    'Wants=network-online.target kiln-drift-feed.service',
     `After=${after}`,
     '',
     '[Service]',
@@ -90,6 +91,56 @@ export function renderUnit(options: UnitOptions): string {
   ].join('\n');
 }
 
+/**
+ * The drift change feed's unit: `kiln-drift-feed --listen` on a socket only root can open, holding
+ * the two capabilities fanotify's filesystem marks need (CAP_SYS_ADMIN, and CAP_DAC_READ_SEARCH to
+ * name a directory from its handle), so the agent, which talks to the network, holds neither of
+ * the first. No network, nothing writable but its runtime directory. Type=notify: it is ready
+ * once its socket is, so the agent, ordered after it, finds the socket when it starts.
+ */
+export function renderDriftFeedUnit(): string {
+  return [
+    '[Unit]',
+    'Description=kiln drift change feed: tells the kiln agent which files changed (fanotify)',
+    'Documentation=https://github.com/kiln/kiln/blob/main/docs/facts-drift-registry.md',
+    'Before=kiln-agent.service',
+    '',
+    '[Service]',
+    'Type=notify',
+    `ExecStart=${imagePaths.driftFeed} --listen ${imagePaths.driftFeedSocket}`,
+    'Restart=on-failure',
+    'RestartSec=5',
+    'RuntimeDirectory=kiln',
+    'RuntimeDirectoryMode=0700',
+    'MemoryMax=64M',
+    'NoNewPrivileges=yes',
+    'ProtectSystem=strict',
+    'ProtectHome=read-only',
+    'PrivateTmp=yes',
+    'PrivateDevices=yes',
+    'PrivateNetwork=yes',
+    'ProtectKernelTunables=yes',
+    'ProtectKernelModules=yes',
+    'ProtectKernelLogs=yes',
+    'ProtectControlGroups=yes',
+    'ProtectClock=yes',
+    'ProtectHostname=yes',
+    'RestrictSUIDSGID=yes',
+    'RestrictRealtime=yes',
+    'RestrictNamespaces=yes',
+    'LockPersonality=yes',
+    'MemoryDenyWriteExecute=yes',
+    'SystemCallArchitectures=native',
+    'RestrictAddressFamilies=AF_UNIX',
+    'CapabilityBoundingSet=CAP_SYS_ADMIN CAP_DAC_READ_SEARCH',
+    'UMask=0077',
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}
+
 /** What the install and finalize scripts need. */
 export interface ScriptOptions {
   /** The image-root prefix ("" for the real root). */
@@ -118,6 +169,14 @@ export function renderInstallScript(options: ScriptOptions): string {
     `mkdir -p "$R${dirOf(imagePaths.unitWantsLink)}" "$R${imagePaths.stateDir}"`,
     `chmod 0750 "$R${imagePaths.stateDir}"`,
     `ln -sfn ${imagePaths.unit} "$R${imagePaths.unitWantsLink}"`,
+    // The drift change feed, when this kiln was built with it (docs/facts-drift-registry.md).
+    'if [ -f "$S/kiln-drift-feed" ]; then',
+    `  install -D -m 0755 "$S/kiln-drift-feed" "$R${imagePaths.driftFeed}"`,
+    `  install -D -m 0644 "$S/kiln-drift-feed.service" "$R${imagePaths.driftFeedUnit}"`,
+    `  ln -sfn ${imagePaths.driftFeedUnit} "$R${imagePaths.driftFeedUnitWantsLink}"`,
+    'else',
+    '  echo "kiln: no drift change feed in this kiln build: the agent\'s drift checks will walk the roots"',
+    'fi',
     `echo "kiln: agent installed at $R${imagePaths.agentExecutable}"`,
     '',
   ].join('\n');

@@ -104,6 +104,9 @@ export function collectInputs(config: BakeConfig, agentVersion: string): Collect
     agent: {
       version: agentVersion,
       executableSha256: sha256(executable),
+      ...(config.agent.driftFeed
+        ? { driftFeedSha256: sha256(readBinaryInput(config.agent.driftFeed, 'agent.driftFeed')) }
+        : {}),
       configSha256: sha256(agentConfigText),
       arch: config.agent.arch,
       heapMiB: config.agent.heapMiB,

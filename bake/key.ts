@@ -30,6 +30,8 @@ export interface BakeInputs {
   agent: {
     version: string;
     executableSha256: string;
+    /** The drift change feed installed beside it, when there is one. */
+    driftFeedSha256?: string;
     configSha256: string;
     arch: 'x64' | 'arm64';
     heapMiB: number;

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import type { ComposePlan } from './compose.ts';
 import type { BakeConfig } from './config.ts';
 import {
+  renderDriftFeedUnit,
   renderFinalizeScript,
   renderInstallScript,
   renderManifestTemplate,
@@ -36,6 +37,12 @@ export function writeStage(
       heapMiB: config.agent.heapMiB,
       memoryMaxMiB: config.agent.memoryMaxMiB,
     }),
+    ...(config.agent.driftFeed
+      ? {
+          'kiln-drift-feed': readFileSync(config.agent.driftFeed),
+          'kiln-drift-feed.service': renderDriftFeedUnit(),
+        }
+      : {}),
     'agent.yaml': readFileSync(config.agent.configFile),
     'install.sh': renderInstallScript(scripts),
     'finalize.sh': renderFinalizeScript(scripts),

@@ -228,6 +228,10 @@ function aideConfig(dir: string): string {
 }
 
 async function runAll(): Promise<void> {
+  if (!args.includes('--no-aide') && spawnSync('aide', ['--version']).error) {
+    process.stderr.write('bench/baseline: aide is not installed (apt-get install aide), or pass --no-aide\n');
+    process.exit(2);
+  }
   const dir = mkdtempSync(path.join(tmpdir(), 'kiln-bench-baseline-'));
   const load = loadavg()
     .map((l) => l.toFixed(2))

@@ -1,6 +1,6 @@
 // Builds the drift change feed (native/drift-feed, Go) as dist/kiln-drift-feed-linux-<arch>, a
 // static executable per architecture. Without Go the agent still works: its drift checks walk
-// the roots instead of reading only what the feed reports (docs/drift.md).
+// the roots instead of reading only what the feed reports (docs/facts-drift-registry.md).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,9 +9,10 @@ const goArch = { x64: 'amd64', arm64: 'arm64' };
 
 /** Builds the feed for each arch; returns the executables built, or a reason when Go is missing. */
 export function buildDriftFeed({ arches }) {
-  const go = process.env.KILN_GO ?? 'go';
-  if (spawnSync(go, ['version'], { stdio: 'ignore' }).status !== 0)
-    return { skipped: `${go} is not installed (the agent's drift checks will walk the roots)` };
+  const go = [process.env.KILN_GO, 'go', '/usr/local/go/bin/go', '/usr/lib/go/bin/go'].find(
+    (candidate) => candidate && spawnSync(candidate, ['version'], { stdio: 'ignore' }).status === 0,
+  );
+  if (!go) return { skipped: "Go is not installed (the agent's drift checks will walk the roots)" };
   const root = join(import.meta.dirname, '..');
   const built = [];
   for (const arch of arches) {

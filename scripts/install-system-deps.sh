@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what kiln's integration tests drive for real, when it is missing:
 # Java 17 + Maven + unzip (local Elasticsearch), packer + ansible-core + sshd (bake tests),
-# moto (AWS APIs), systemd-journal-remote (real journal files for the journald tests and demo).
+# moto (AWS APIs), systemd-journal-remote (real journal files for the journald tests and demo),
+# Go (the drift change feed).
 # Debian packages via apt-get, moto via pip. Idempotent; needs root for apt.
 set -euo pipefail
 need_apt=()
@@ -14,6 +15,9 @@ command -v ansible-playbook >/dev/null || need_apt+=(ansible-core)
 command -v ssh-keygen >/dev/null || need_apt+=(openssh-client)
 command -v rsync >/dev/null || need_apt+=(rsync)
 command -v journalctl >/dev/null || need_apt+=(systemd)
+# Go builds the drift change feed (native/drift-feed); an older Debian Go fetches the toolchain
+# go.mod names through the module proxy.
+command -v go >/dev/null || [ -x /usr/local/go/bin/go ] || need_apt+=(golang-go)
 [ -x /lib/systemd/systemd-journal-remote ] || [ -x /usr/lib/systemd/systemd-journal-remote ] ||
   need_apt+=(systemd-journal-remote)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -1,5 +1,5 @@
 // Command kiln-drift-feed tells the kiln agent which paths under the drift roots changed, so a
-// drift check re-reads those instead of walking every root (docs/drift.md, "The change feed").
+// drift check re-reads those instead of walking every root (docs/facts-drift-registry.md, "The change feed").
 // It marks every filesystem holding a root or mounted under one with fanotify
 // (FAN_MARK_FILESYSTEM, FAN_REPORT_DFID_NAME: needs CAP_SYS_ADMIN, and CAP_DAC_READ_SEARCH for
 // open_by_handle_at) and writes one line per change:
@@ -12,9 +12,10 @@
 //	# {...}            counters, last, when stopped by SIGTERM or SIGINT
 //
 // A path is escaped as in a baseline line (backslash, tab, newline, carriage return). Each path
-// is written once per read of the queue. Stand-alone (`kiln-drift-feed ROOT…`) it writes to
-// stdout until stdin closes; with `--listen SOCKET` each connection gets a feed of its own, so
-// the agent itself need not hold CAP_SYS_ADMIN (bake/image-files.ts runs it as its own unit).
+// is written once per read of the queue. `kiln-drift-feed ROOT…` writes to stdout until stdin
+// closes. `kiln-drift-feed --listen SOCKET` gives each connection a feed of its own, for the
+// roots its first line names ("watch", then each root after a tab), so the agent itself need
+// not hold CAP_SYS_ADMIN (bake/image-files.ts runs it as its own unit, Type=notify).
 package main
 
 import (
@@ -124,6 +125,7 @@ func serve(socket string) error {
 	if err := os.Chmod(socket, 0o600); err != nil {
 		return err
 	}
+	notifyReady()
 	slots := make(chan struct{}, maxSessions)
 	for {
 		conn, err := listener.Accept()
@@ -162,6 +164,21 @@ func serve(socket string) error {
 			}
 		}()
 	}
+}
+
+// notifyReady tells systemd (Type=notify) that the socket is there, when it runs under systemd.
+func notifyReady() {
+	socket := os.Getenv("NOTIFY_SOCKET")
+	if socket == "" {
+		return
+	}
+	conn, err := net.Dial("unixgram", socket)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "kiln-drift-feed: cannot notify systemd: %v\n", err)
+		return
+	}
+	defer conn.Close()
+	_, _ = conn.Write([]byte("READY=1"))
 }
 
 // feed is one fanotify group and what it needs to name the paths of its events.

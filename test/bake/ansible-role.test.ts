@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { agentConfigSchema } from '../../agent/config.ts';
-import { renderUnit } from '../../bake/image-files.ts';
+import { renderDriftFeedUnit, renderUnit } from '../../bake/image-files.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-role-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -76,5 +76,16 @@ describe('bake/ansible/roles/kiln_agent', () => {
     expect(readlinkSync(join(root, 'etc/systemd/system/multi-user.target.wants/kiln-agent.service'))).toBe(
       '/etc/systemd/system/kiln-agent.service',
     );
+    // The drift change feed the build made beside the agent, and kiln bake's unit for it.
+    const feed = `dist/kiln-drift-feed-linux-${process.arch}`;
+    expect(readFileSync(join(root, 'usr/local/lib/kiln/kiln-drift-feed')).equals(readFileSync(feed))).toBe(
+      true,
+    );
+    expect(statSync(join(root, 'usr/local/lib/kiln/kiln-drift-feed')).mode & 0o777).toBe(0o755);
+    const feedUnit = readFileSync(join(root, 'etc/systemd/system/kiln-drift-feed.service'), 'utf8');
+    expect(feedUnit.replace(/^#.*\n/, '')).toBe(renderDriftFeedUnit());
+    expect(
+      readlinkSync(join(root, 'etc/systemd/system/multi-user.target.wants/kiln-drift-feed.service')),
+    ).toBe('/etc/systemd/system/kiln-drift-feed.service');
   });
 });

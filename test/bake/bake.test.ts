@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baselineEntries, openBaseline } from '../../agent/baseline/baseline-file.ts';
+import { renderDriftFeedUnit } from '../../bake/image-files.ts';
 import type { BakeRecord } from '../../bake/store/record.ts';
 import { setupStorage } from '../../collector/storage/setup.ts';
 import type { IndexNames } from '../../lib/indices.ts';
@@ -81,7 +82,19 @@ describe('kiln bake (Packer 1.6.6, Ansible, sshd, Elasticsearch)', { timeout: 90
       readFileSync(join(ws.dir, 'agent.yaml'), 'utf8'),
     );
     const unit = readFileSync(join(root, 'etc/systemd/system/kiln-agent.service'), 'utf8');
-    expect(unit).toContain('After=network-online.target app.service\n');
+    expect(unit).toContain('After=network-online.target kiln-drift-feed.service app.service\n');
+    // The change feed beside it, with its own unit (it holds the capability the agent does not).
+    expect(
+      readFileSync(join(root, 'usr/local/lib/kiln/kiln-drift-feed')).equals(
+        readFileSync(join(ws.dir, `kiln-drift-feed-linux-${process.arch}`)),
+      ),
+    ).toBe(true);
+    expect(readFileSync(join(root, 'etc/systemd/system/kiln-drift-feed.service'), 'utf8')).toBe(
+      renderDriftFeedUnit(),
+    );
+    expect(
+      readlinkSync(join(root, 'etc/systemd/system/multi-user.target.wants/kiln-drift-feed.service')),
+    ).toBe('/etc/systemd/system/kiln-drift-feed.service');
     expect(unit).toContain('TimeoutStopSec=35\n');
     // No Node in the image: the unit runs the executable itself, bounded and hardened.
     expect(unit).toContain('ExecStart=/usr/local/lib/kiln/kiln-agent run --config /etc/kiln/agent.yaml\n');
@@ -116,11 +129,14 @@ describe('kiln bake (Packer 1.6.6, Ansible, sshd, Elasticsearch)', { timeout: 90
       '/etc/systemd',
       '/etc/systemd/system',
       '/etc/systemd/system/kiln-agent.service',
+      '/etc/systemd/system/kiln-drift-feed.service',
       '/etc/systemd/system/multi-user.target.wants',
       '/etc/systemd/system/multi-user.target.wants/kiln-agent.service',
+      '/etc/systemd/system/multi-user.target.wants/kiln-drift-feed.service',
       '/usr/local/lib/kiln',
       '/usr/local/lib/kiln/kiln-agent',
       '/usr/local/lib/kiln/kiln-agent.cjs.map',
+      '/usr/local/lib/kiln/kiln-drift-feed',
     ]);
     expect(bake.baseline_digest).toBe(baselineInside.digest);
     expect(bake.manifest).toEqual(manifestInside);

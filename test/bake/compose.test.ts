@@ -11,7 +11,7 @@ import {
   sourceImageOfJson,
 } from '../../bake/compose.ts';
 import { insertIntoBuildBlock, renderHclProvisioners, topLevelBuildBlocks } from '../../bake/compose-hcl.ts';
-import { renderUnit } from '../../bake/image-files.ts';
+import { renderDriftFeedUnit, renderUnit } from '../../bake/image-files.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-compose-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -217,9 +217,29 @@ describe('renderUnit', () => {
       heapMiB: 48,
       memoryMaxMiB: 160,
     });
-    expect(unit).toContain('After=network-online.target nginx.service\n');
+    expect(unit).toContain('After=network-online.target kiln-drift-feed.service nginx.service\n');
+    expect(unit).toContain('Wants=network-online.target kiln-drift-feed.service\n');
     expect(unit).toContain('TimeoutStopSec=35\n');
     expect(unit).toContain('ExecStart=/usr/local/lib/kiln/kiln-agent run --config /etc/kiln/agent.yaml\n');
+    expect(unit).toContain('WantedBy=multi-user.target\n');
+  });
+
+  it('runs the drift change feed as its own unit: the fanotify capabilities, no network, ready with its socket', () => {
+    const unit = renderDriftFeedUnit();
+    const service = unit.slice(unit.indexOf('[Service]'), unit.indexOf('[Install]'));
+    for (const line of [
+      'Type=notify',
+      'ExecStart=/usr/local/lib/kiln/kiln-drift-feed --listen /run/kiln/drift-feed.sock',
+      'RuntimeDirectory=kiln',
+      'RuntimeDirectoryMode=0700',
+      'PrivateNetwork=yes',
+      'RestrictAddressFamilies=AF_UNIX',
+      'NoNewPrivileges=yes',
+      'ProtectSystem=strict',
+      'CapabilityBoundingSet=CAP_SYS_ADMIN CAP_DAC_READ_SEARCH',
+    ])
+      expect(service).toContain(`${line}\n`);
+    expect(unit).toContain('Before=kiln-agent.service\n');
     expect(unit).toContain('WantedBy=multi-user.target\n');
   });
 

@@ -79,6 +79,11 @@ export function createWorkspace(sshd: TestSshd): BakeWorkspace {
   copyFileSync(distAgentExecutable, agentExecutable);
   // Its source map, beside it as the build leaves it.
   copyFileSync(join(dirname(distAgentExecutable), 'kiln-agent.cjs.map'), join(dir, 'kiln-agent.cjs.map'));
+  // And the drift change feed, beside it as the build leaves it (found there by default).
+  copyFileSync(
+    join(dirname(distAgentExecutable), `kiln-drift-feed-linux-${process.arch}`),
+    join(dir, `kiln-drift-feed-linux-${process.arch}`),
+  );
   const outputDir = join(dir, 'out');
   const config = join(dir, 'bake.yaml');
   writeFileSync(

@@ -89,4 +89,29 @@ describe('collectInputs', () => {
     );
     expect(() => keyOf(root)).toThrow(`${join(root, 'agent.yaml')}: collector.token: unknown key`);
   });
+
+  it('covers the drift change feed beside the agent, and names a configured one that is missing', () => {
+    const root = workspace('feed');
+    const load = () => loadBakeConfig(join(root, 'bake.yaml'), { agentExecutable: () => 'unused' });
+    expect(load().agent.driftFeed).toBeUndefined();
+    const without = keyOf(root);
+    writeFileSync(join(root, 'kiln-drift-feed-linux-x64'), 'feed v1\n');
+    expect(load().agent.driftFeed).toBe(join(root, 'kiln-drift-feed-linux-x64'));
+    const withFeed = keyOf(root);
+    expect(withFeed).not.toBe(without);
+    writeFileSync(join(root, 'kiln-drift-feed-linux-x64'), 'feed v2\n');
+    expect(keyOf(root)).not.toBe(withFeed);
+    writeFileSync(
+      join(root, 'bake.yaml'),
+      'template: template.json\nagent:\n  configFile: agent.yaml\n  executable: kiln-agent\n  driftFeed: false\n',
+    );
+    expect(load().agent.driftFeed).toBeUndefined();
+    writeFileSync(
+      join(root, 'bake.yaml'),
+      'template: template.json\nagent:\n  configFile: agent.yaml\n  executable: kiln-agent\n  driftFeed: bin/feed\n',
+    );
+    expect(load).toThrow(
+      `${join(root, 'bake.yaml')}: agent.driftFeed: expected an existing file: ${join(root, 'bin/feed')} is not there (npm run build makes it when Go is installed; false installs none)`,
+    );
+  });
 });

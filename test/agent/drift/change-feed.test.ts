@@ -118,6 +118,36 @@ describe('change feed', () => {
     expect(answer).toBe('! failed: the first line must be: watch<TAB>ROOT…\n');
   });
 
+  it('tells systemd it is ready once its socket is there (Type=notify)', async () => {
+    // systemd's notify protocol: a datagram on the Unix socket NOTIFY_SOCKET names. Node has no
+    // Unix datagram sockets; python3 binds one and prints what arrives.
+    const notify = path.join(dir, 'notify.sock');
+    const socket = path.join(dir, 'feed.sock');
+    const listener = spawn(
+      'python3',
+      [
+        '-c',
+        'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint("bound",flush=True)\nprint(s.recv(256).decode(),flush=True)',
+        notify,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    children.push(listener);
+    let heard = '';
+    listener.stdout!.on('data', (d) => {
+      heard += d;
+    });
+    await waitFor(() => heard.startsWith('bound'), 'the notify socket is bound');
+    const server = spawn(command, ['--listen', socket], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, NOTIFY_SOCKET: notify },
+    });
+    children.push(server);
+    await waitFor(() => heard.includes('READY=1'), 'READY=1 arrives');
+    expect(heard).toBe('bound\nREADY=1\n');
+    expect(realpathSync(socket)).toBe(socket);
+  });
+
   it('says why when it cannot run', async () => {
     const states: string[] = [];
     const feed = new ChangeFeed({
