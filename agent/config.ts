@@ -173,8 +173,8 @@ export const agentConfigSchema = z.strictObject({
        * (kiln-drift-feed) reports changed, when it runs; `off`: every check walks the roots.
        */
       changeFeed: z.enum(['auto', 'off']).default('auto'),
-      /** The feed's socket (the kiln-drift-feed unit of a baked image); used when it exists. Default /run/kiln/drift-feed.sock. */
-      changeFeedSocket: z.string().startsWith('/').default('/run/kiln/drift-feed.sock'),
+      /** The feed's socket (the kiln-drift-feed unit of a baked image); used when it exists. Default /run/kiln-drift-feed/feed.sock. */
+      changeFeedSocket: z.string().startsWith('/').default('/run/kiln-drift-feed/feed.sock'),
       /** The feed executable, run by the agent when there is no socket. Default kiln-drift-feed beside the agent. */
       changeFeedCommand: z.string().startsWith('/').optional(),
       /** Debounce of file-system events before an incremental check. Default 2000 ms. */

@@ -130,5 +130,5 @@ export const imagePaths = {
   driftFeedUnit: '/etc/systemd/system/kiln-drift-feed.service',
   driftFeedUnitWantsLink: '/etc/systemd/system/multi-user.target.wants/kiln-drift-feed.service',
   /** Where the feed listens; the agent's drift.changeFeedSocket default. */
-  driftFeedSocket: '/run/kiln/drift-feed.sock',
+  driftFeedSocket: '/run/kiln-drift-feed/feed.sock',
 } as const;

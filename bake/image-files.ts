@@ -110,7 +110,9 @@ export function renderDriftFeedUnit(): string {
     `ExecStart=${imagePaths.driftFeed} --listen ${imagePaths.driftFeedSocket}`,
     'Restart=on-failure',
     'RestartSec=5',
-    'RuntimeDirectory=kiln',
+    // Its own runtime directory: systemd removes it when the unit stops (not /run/kiln, where an
+    // enrollment token may be).
+    'RuntimeDirectory=kiln-drift-feed',
     'RuntimeDirectoryMode=0700',
     'MemoryMax=64M',
     'NoNewPrivileges=yes',

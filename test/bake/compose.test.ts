@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { agentConfigSchema } from '../../agent/config.ts';
 import {
   type ComposePlan,
   composeJsonTemplate,
@@ -11,6 +12,7 @@ import {
   sourceImageOfJson,
 } from '../../bake/compose.ts';
 import { insertIntoBuildBlock, renderHclProvisioners, topLevelBuildBlocks } from '../../bake/compose-hcl.ts';
+import { imagePaths } from '../../bake/config.ts';
 import { renderDriftFeedUnit, renderUnit } from '../../bake/image-files.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kiln-compose-'));
@@ -229,8 +231,8 @@ describe('renderUnit', () => {
     const service = unit.slice(unit.indexOf('[Service]'), unit.indexOf('[Install]'));
     for (const line of [
       'Type=notify',
-      'ExecStart=/usr/local/lib/kiln/kiln-drift-feed --listen /run/kiln/drift-feed.sock',
-      'RuntimeDirectory=kiln',
+      'ExecStart=/usr/local/lib/kiln/kiln-drift-feed --listen /run/kiln-drift-feed/feed.sock',
+      'RuntimeDirectory=kiln-drift-feed',
       'RuntimeDirectoryMode=0700',
       'PrivateNetwork=yes',
       'RestrictAddressFamilies=AF_UNIX',
@@ -240,6 +242,9 @@ describe('renderUnit', () => {
     ])
       expect(service).toContain(`${line}\n`);
     expect(unit).toContain('Before=kiln-agent.service\n');
+    // Where the agent looks for it by default.
+    const agent = agentConfigSchema.parse({ collector: { url: 'https://c:1', attestation: 'aws-iid' } });
+    expect(agent.drift.changeFeedSocket).toBe(imagePaths.driftFeedSocket);
     expect(unit).toContain('WantedBy=multi-user.target\n');
   });
 
