@@ -1,10 +1,8 @@
 /**
- * Feasibility of a change feed for the drift check (issue 13): the incremental check walks the
- * tree and `lstat`s every entry (2.2 s over /usr, 25 % of a full check; `find -printf` alone is
- * 10 %), so "≤ 10 % of the full check" cannot be reached by any walk. A fanotify feed
- * (bench/change-feed/main.go, built here with Go through the module proxy) would tell the check
- * which paths changed, so a check with nothing changed reads nothing. This measures what such a
- * feed costs and sees, on the filesystem that holds /usr:
+ * The drift change feed (native/drift-feed, dist/kiln-drift-feed-linux-<arch>, the one the agent
+ * runs; docs/facts-drift-registry.md): what it sees and what it costs on the filesystem that
+ * holds /usr. A walk `lstat`s every entry (about a fifth of a full check of /usr even when
+ * nothing changed); with the feed a check reads only what it reported. This measures:
  *
  * 1. what it reports for each kind of change made under a root (including a rewrite that keeps
  *    size and mtime, which a stat cache cannot see until the next full check);
@@ -13,14 +11,16 @@
  *
  *   node bench/change-feed.ts [--root /usr] [--seconds 30]
  *
- * Needs root (fanotify filesystem marks need CAP_SYS_ADMIN) and Go. Prints two tables.
+ * Needs root (fanotify filesystem marks need CAP_SYS_ADMIN) and `npm run build` with Go. Prints
+ * two tables.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import {
   appendFileSync,
   chmodSync,
   chownSync,
   closeSync,
+  existsSync,
   mkdirSync,
   openSync,
   renameSync,
@@ -49,28 +49,25 @@ const logFile = `/var/log/kiln-change-feed-${process.pid}.log`;
 
 interface Summary {
   events: number;
-  relevant: number;
-  paths: number;
+  /** Paths written out (each once per read of the kernel's queue). */
+  reported: number;
   overflows: number;
   unresolved: number;
   cpuSeconds: number;
   maxRssKiB: number;
 }
 
+/** The feed `npm run build` made (native/drift-feed), the one the agent and its image use. */
 function build(): string {
-  const dir = path.join(import.meta.dirname, 'change-feed');
-  const out = path.join('/tmp', `kiln-change-feed-${process.pid}`);
-  execFileSync('go', ['build', '-o', out, '.'], {
-    cwd: dir,
-    env: { ...process.env, GOFLAGS: '-mod=mod' },
-    stdio: 'inherit',
-  });
-  return out;
+  const bin = path.resolve(import.meta.dirname, '..', 'dist', `kiln-drift-feed-linux-${process.arch}`);
+  if (!existsSync(bin)) throw new Error(`no ${bin}: run npm run build (it needs Go)`);
+  return bin;
 }
 
 /** Starts the feed; resolves once its marks are in place. */
 async function startFeed(bin: string): Promise<{ child: ChildProcess; lines: string[] }> {
-  const child = spawn(bin, [root], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // stdin held open: the feed ends when it closes.
+  const child = spawn(bin, [root], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: string[] = [];
   let rest = '';
   child.stdout!.on('data', (d) => {
@@ -88,9 +85,9 @@ async function stopFeed(feed: { child: ChildProcess; lines: string[] }): Promise
   const exited = new Promise((r) => feed.child.once('exit', r));
   feed.child.kill('SIGTERM');
   await exited;
-  const last = feed.lines.filter((l) => l.startsWith('{')).at(-1);
+  const last = feed.lines.filter((l) => l.startsWith('# {')).at(-1);
   if (!last) throw new Error('the change feed printed no summary');
-  return JSON.parse(last) as Summary;
+  return JSON.parse(last.slice(2)) as Summary;
 }
 
 /** Each kind of change, made under the work tree; what the feed must report for it. */
@@ -152,7 +149,8 @@ async function correctness(bin: string): Promise<string[][]> {
   const list = changes();
   for (const c of list) c.make();
   const summary = await stopFeed(feed);
-  const reported = new Set(feed.lines);
+  // `~ PATH` (the entry changed) and `* PATH` (created, deleted, renamed).
+  const reported = new Set(feed.lines.filter((l) => /^[~*] /.test(l)).map((l) => l.slice(2)));
   const rows = list.map((c) => {
     const missing = c.expect.filter((p) => !reported.has(p));
     return [c.what, missing.length === 0 ? 'yes' : `no (${missing.join(', ')})`];
@@ -160,7 +158,7 @@ async function correctness(bin: string): Promise<string[][]> {
   const expected = new Set(list.flatMap((c) => c.expect));
   const extra = [...reported].filter((p) => p.startsWith(work) && !expected.has(p));
   rows.push(['paths reported that did not change', String(extra.length)]);
-  rows.push(['paths reported in all / overflows', `${summary.paths} / ${summary.overflows}`]);
+  rows.push(['paths reported in all / overflows', `${summary.reported} / ${summary.overflows}`]);
   return rows;
 }
 
@@ -189,7 +187,7 @@ async function overhead(bin: string): Promise<string[][]> {
     s.cpuSeconds.toFixed(2),
     (s.maxRssKiB / 1024).toFixed(1),
     String(s.events),
-    String(s.relevant),
+    String(s.reported),
     String(s.overflows),
   ];
   let feed = await startFeed(bin);

@@ -1,5 +1,0 @@
-module kiln.dev/bench/change-feed
-
-go 1.26.0
-
-require golang.org/x/sys v0.50.0
