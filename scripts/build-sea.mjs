@@ -20,6 +20,7 @@ import { homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { agentExecArgv } from './agent-runtime-flags.mjs';
+import { asciiSources, assertAscii } from './esbuild-ascii.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const nodeVersion = process.versions.node;
@@ -171,7 +172,7 @@ export async function buildSea({ define, minify, arches = ['x64', 'arm64'] }) {
     ...common,
     entryPoints: [join(root, 'bin/kiln-agent.ts')],
     outfile: agent,
-    plugins: [seaAssetLoader()],
+    plugins: [seaAssetLoader(), asciiSources()],
     sourcemap: 'external',
     sourcesContent: false,
   });
@@ -187,9 +188,16 @@ export async function buildSea({ define, minify, arches = ['x64', 'arm64'] }) {
     const entry = join(work, `${name}.entry.cjs`);
     writeFileSync(entry, `module.exports = require(${JSON.stringify(pkg)});\n`);
     const out = join(work, name);
-    await build({ ...common, entryPoints: [entry], outfile: out, nodePaths: [join(root, 'node_modules')] });
+    await build({
+      ...common,
+      entryPoints: [entry],
+      outfile: out,
+      nodePaths: [join(root, 'node_modules')],
+      plugins: [asciiSources()],
+    });
     assets[name] = out;
   }
+  assertAscii(Object.values(assets));
   const blob = join(work, 'kiln-agent.blob');
   const config = join(work, 'sea-config.json');
   writeFileSync(

@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 import { buildDriftFeed } from './build-drift-feed.mjs';
 import { buildSea } from './build-sea.mjs';
 import { entrySource } from './entry-template.mjs';
+import { asciiSources, assertAscii } from './esbuild-ascii.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const started = Date.now();
@@ -45,6 +46,7 @@ for (const [command, entry, splitting] of [
     legalComments: 'none',
     metafile: true,
     define,
+    plugins: [asciiSources()],
     // Some dependencies are CommonJS and call require(): give the ESM bundle one.
     banner: {
       js: "import { createRequire as __kilnCreateRequire } from 'node:module'; const require = __kilnCreateRequire(import.meta.url);",
@@ -55,6 +57,7 @@ for (const [command, entry, splitting] of [
   writeFileSync(out, entrySource(command, `${bundle}.js`, pkg.version));
   chmodSync(out, 0o755);
   const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js'));
+  assertAscii(outputs.map(([file]) => file));
   const main = outputs.find(([file]) => file.endsWith(`${bundle}.js`))[1].bytes;
   const rest = outputs.reduce((n, [, o]) => n + o.bytes, 0) - main;
   console.log(
