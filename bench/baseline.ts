@@ -208,6 +208,7 @@ interface Measured {
   cpuS: number;
   maxRssMiB: number;
   out: string;
+  err: string;
   status: number | null;
 }
 
@@ -225,8 +226,36 @@ function measure(command: string[]): Measured {
     cpuS: user! + sys!,
     maxRssMiB: rssKiB! / 1024,
     out: result.stdout,
+    err: result.stderr,
     status: result.status,
   };
+}
+
+/**
+ * The commands as users run them: `kiln-agent baseline capture` (the bake's last step) and
+ * `baseline check` with no stat cache, from dist/kiln-agent-linux-<arch>, with the unit's heap
+ * (NODE_OPTIONS; without it V8 lets garbage reach 73-82 MiB private before collecting). They do
+ * more than the phases above: packages (dpkg --verify), units, users, keys and modules as well.
+ */
+function executableRows(dir: string, row: (label: string, m: Measured, note: string) => void): void {
+  const executable = path.resolve(`dist/kiln-agent-linux-${process.arch}`);
+  if (!existsSync(executable)) {
+    process.stderr.write(`no ${executable} (npm run build): no rows for the executable\n`);
+    return;
+  }
+  const config = path.join(dir, 'agent.json');
+  writeFileSync(
+    config,
+    JSON.stringify({ collector: { url: 'http://127.0.0.1:9' }, drift: { roots: [tree] } }),
+  );
+  const out = path.join(dir, 'executable-baseline');
+  const env = `NODE_OPTIONS=--max-old-space-size=${agentHeapMiB}`;
+  const run = (...a: string[]) => measure(['env', env, executable, 'baseline', ...a, '--config', config]);
+  const capture = run('capture', '--out', out);
+  const entries = /(\d+) entries/.exec(capture.err)?.[1] ?? '?';
+  row('kiln-agent baseline capture (the executable)', capture, `${entries} entries; exit ${capture.status}`);
+  const check = run('check', '--baseline', out);
+  row('kiln-agent baseline check (the executable)', check, `exit ${check.status} (0: clean, 3: drifted)`);
 }
 
 /** AIDE's config: the same attributes kiln records, databases in the bench's directory. */
@@ -313,6 +342,7 @@ async function runAll(): Promise<void> {
     } else {
       process.stderr.write(`no ${feedCommand} (npm run build needs Go): no fed-check row\n`);
     }
+    executableRows(dir, row);
     // The floor of any incremental check: one lstat per entry and a readdir per directory, in C.
     const floor = measure(['sh', '-c', `find ${tree} -printf '%s %T@ %C@ %i %m %U %G\\n' | wc -l`]);
     row(`find ${tree} -printf (lstat every entry: the walk's floor)`, floor, `${floor.out.trim()} entries`);
