@@ -2,8 +2,8 @@
  * `kiln-agent run --config FILE`: runs the agent until SIGTERM or SIGINT, then drains every
  * file, ships, reports per-file completeness and exits 0. Logs are JSON lines on stderr.
  * The runtime (undici, chokidar, systeminformation, …) is loaded when `run` runs, so the other
- * commands (`baseline capture` at bake time, `--help`) do not initialise it: 19 MiB less private
- * memory for them.
+ * commands (`baseline capture` at bake time, `--help`) do not initialise it: about 5 MiB less
+ * private memory and 2 MiB less of the executable mapped for them.
  */
 import type { Command } from 'commander';
 import { loadAgentConfig } from '../../agent/config.ts';
