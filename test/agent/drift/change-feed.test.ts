@@ -16,7 +16,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agentConfigSchema } from '../../../agent/config.ts';
 import { ChangeFeed } from '../../../agent/drift/change-feed.ts';
 import { createDriftSource, type DriftCheckReport } from '../../../agent/drift/index.ts';
-import { silentLogger } from '../../../lib/log.ts';
+import { createLogger, silentLogger } from '../../../lib/log.ts';
 import type { WireEvent } from '../../../lib/wire.ts';
 import { captureTree, makeSystemTree, treeRoots } from '../baseline/fixture.ts';
 
@@ -62,15 +62,19 @@ describe('change feed', () => {
   /** Makes one change of each kind under the root, and one outside it; returns what the feed took. */
   const changeAll = async (feed: ChangeFeed) => {
     const w = (p: string) => path.join(dir, 'watched', p);
+    const taken = new Map<string, boolean>();
+    const reported = (p: string) => {
+      for (const [q, tree] of feed.take().changes) taken.set(q, tree || taken.get(q) === true);
+      return taken.has(p);
+    };
     await writeFile(w('new'), 'x\n');
     await chmod(w('sub/file'), 0o600);
+    // A directory is named as it is when the feed reads the event: renamed first, the mode
+    // change would be told as /watched/moved/file (a check walks the renamed tree either way).
+    await waitFor(() => reported('/watched/sub/file'), 'the mode change is reported');
     await rename(w('sub'), w('moved'));
     await writeFile(path.join(dir, 'outside'), 'not watched\n');
-    const taken = new Map<string, boolean>();
-    await waitFor(() => {
-      for (const [p, tree] of feed.take().changes) taken.set(p, tree || taken.get(p) === true);
-      return taken.has('/watched/moved');
-    }, 'the rename is reported');
+    await waitFor(() => reported('/watched/moved'), 'the rename is reported');
     return Object.fromEntries(taken);
   };
 
@@ -146,6 +150,44 @@ describe('change feed', () => {
     await waitFor(() => heard.includes('READY=1'), 'READY=1 arrives');
     expect(heard).toBe('bound\nREADY=1\n');
     expect(realpathSync(socket)).toBe(socket);
+  });
+
+  it('says it lost track when the kernel queue overflows, and the epoch a check trusts moves on', async () => {
+    const lines: string[] = [];
+    const log = createLogger('test', { level: 'info', sink: (line) => lines.push(line) });
+    const feed = new ChangeFeed({
+      command,
+      roots: [path.join(dir, 'watched')],
+      logical: (real) => real.slice(dir.length),
+      onChange: () => {},
+      log,
+    });
+    feeds.push(feed);
+    feed.start();
+    await waitFor(() => feed.take().ready, 'the feed is ready');
+    const { epoch } = feed.take();
+    // Stopped, the feed cannot read: fanotify's queue (16 384 events) overflows under 20 000
+    // new files, and the kernel says so when the feed reads again.
+    const pid = execFileSync('pgrep', ['-f', `${command} ${dir}/watched`], { encoding: 'utf8' }).trim();
+    process.kill(Number(pid), 'SIGSTOP');
+    try {
+      await mkdir(path.join(dir, 'watched/many'));
+      for (let i = 0; i < 20_000; i += 500) {
+        await Promise.all(
+          Array.from({ length: 500 }, (_, j) => writeFile(path.join(dir, `watched/many/${i + j}`), '')),
+        );
+      }
+    } finally {
+      process.kill(Number(pid), 'SIGCONT');
+    }
+    await waitFor(() => lines.some((l) => l.includes('lost track')), 'the overflow is told');
+    const after = feed.take();
+    expect(after.ready).toBe(true);
+    expect(after.epoch).toBeGreaterThan(epoch);
+    expect(JSON.parse(lines.find((l) => l.includes('lost track'))!)).toMatchObject({
+      message: 'drift change feed lost track; the next check walks the roots',
+      why: 'overflow',
+    });
   });
 
   it('says why when it cannot run', async () => {
