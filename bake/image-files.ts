@@ -27,6 +27,20 @@ export interface UnitOptions {
 /** Margin between the agent's shutdown deadline and systemd's SIGKILL. */
 export const stopTimeoutMarginSec = 15;
 
+/** The sandboxing both units share (systemd.exec(5)); each adds what its work allows. */
+const sharedSandbox = [
+  'ProtectKernelTunables=yes',
+  'ProtectKernelModules=yes',
+  'ProtectKernelLogs=yes',
+  'ProtectControlGroups=yes',
+  'ProtectClock=yes',
+  'ProtectHostname=yes',
+  'RestrictSUIDSGID=yes',
+  'RestrictRealtime=yes',
+  'RestrictNamespaces=yes',
+  'LockPersonality=yes',
+];
+
 /**
  * The systemd unit. Units stop in the reverse order of `After=`, so ordering the agent after the
  * applications makes it stop after them and ship their last lines
@@ -69,16 +83,7 @@ export function renderUnit(options: UnitOptions): string {
     'PrivateTmp=yes',
     'PrivateDevices=yes',
     'ProtectHome=read-only',
-    'ProtectKernelTunables=yes',
-    'ProtectKernelModules=yes',
-    'ProtectKernelLogs=yes',
-    'ProtectControlGroups=yes',
-    'ProtectClock=yes',
-    'ProtectHostname=yes',
-    'RestrictSUIDSGID=yes',
-    'RestrictRealtime=yes',
-    'RestrictNamespaces=yes',
-    'LockPersonality=yes',
+    ...sharedSandbox,
     'SystemCallArchitectures=native',
     // AF_NETLINK: the boot facts list network interfaces (getifaddrs).
     'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK',
@@ -121,16 +126,7 @@ export function renderDriftFeedUnit(): string {
     'PrivateTmp=yes',
     'PrivateDevices=yes',
     'PrivateNetwork=yes',
-    'ProtectKernelTunables=yes',
-    'ProtectKernelModules=yes',
-    'ProtectKernelLogs=yes',
-    'ProtectControlGroups=yes',
-    'ProtectClock=yes',
-    'ProtectHostname=yes',
-    'RestrictSUIDSGID=yes',
-    'RestrictRealtime=yes',
-    'RestrictNamespaces=yes',
-    'LockPersonality=yes',
+    ...sharedSandbox,
     'MemoryDenyWriteExecute=yes',
     'SystemCallArchitectures=native',
     'RestrictAddressFamilies=AF_UNIX',
