@@ -27,6 +27,9 @@ export interface UnitOptions {
 /** Margin between the agent's shutdown deadline and systemd's SIGKILL. */
 export const stopTimeoutMarginSec = 15;
 
+/** How both units end: files they create are theirs alone, and they start at boot. */
+const unitEnd = ['UMask=0077', '', '[Install]', 'WantedBy=multi-user.target', ''];
+
 /** The sandboxing both units share (systemd.exec(5)); each adds what its work allows. */
 const sharedSandbox = [
   'ProtectKernelTunables=yes',
@@ -88,11 +91,7 @@ export function renderUnit(options: UnitOptions): string {
     // AF_NETLINK: the boot facts list network interfaces (getifaddrs).
     'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK',
     'CapabilityBoundingSet=CAP_DAC_READ_SEARCH',
-    'UMask=0077',
-    '',
-    '[Install]',
-    'WantedBy=multi-user.target',
-    '',
+    ...unitEnd,
   ].join('\n');
 }
 
@@ -131,11 +130,7 @@ export function renderDriftFeedUnit(): string {
     'SystemCallArchitectures=native',
     'RestrictAddressFamilies=AF_UNIX',
     'CapabilityBoundingSet=CAP_SYS_ADMIN CAP_DAC_READ_SEARCH',
-    'UMask=0077',
-    '',
-    '[Install]',
-    'WantedBy=multi-user.target',
-    '',
+    ...unitEnd,
   ].join('\n');
 }
 
