@@ -5,8 +5,10 @@
  * unit, so the agent need not hold CAP_SYS_ADMIN), and restarts it when it ends.
  *
  * What a check may rely on is the epoch: it changes whenever changes may have been missed (the
- * feed ended, the kernel's queue overflowed, a mount under a root came or went, too many paths
- * piled up). A check that walked the roots while the feed was ready, at epoch E, plus every
+ * feed ended or fell silent, the kernel's queue overflowed, a mount under a root came or went,
+ * too many paths piled up). A feed writes a line at least every 2 s ("." when it has nothing to
+ * report); one that has done so and then says nothing for `stallMs` has stopped reading (stopped,
+ * hung) and cannot vouch for anything, so a check that finds it so restarts it and walks. A check that walked the roots while the feed was ready, at epoch E, plus every
  * path taken since while the epoch is still E, is the whole truth (drift source, index.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -46,6 +48,10 @@ export interface ChangeFeedOptions {
   maxPaths?: number;
   /** First restart delay (doubling up to a minute). Default 1000 ms. */
   restartMs?: number;
+  /** Silence after which a feed that keeps alive is taken for stalled. Default 10 000 ms. */
+  stallMs?: number;
+  /** The clock (tests). */
+  now?: () => number;
 }
 
 /** Where the feed executable is: next to the agent's executable or bundle. */
@@ -72,6 +78,11 @@ export class ChangeFeed {
   #socket: Socket | undefined;
   #restartMs: number;
   #timer: NodeJS.Timeout | undefined;
+  /** Each start is a session; what an ended session's streams still say is ignored. */
+  #session = 0;
+  #lastLineAt = 0;
+  /** This session's feed writes keep-alive lines (older feeds do not: never taken for stalled). */
+  #keepsAlive = false;
 
   constructor(options: ChangeFeedOptions) {
     this.#o = options;
@@ -82,14 +93,18 @@ export class ChangeFeed {
   start(): void {
     if (this.#stopped) return;
     const { socket, command, roots } = this.#o;
-    const onEnd = (why: string) => this.#ended(why);
+    const session = ++this.#session;
+    this.#keepsAlive = false;
+    const onEnd = (why: string) => {
+      if (session === this.#session) this.#ended(why);
+    };
     if (socket && existsSync(socket)) {
       const conn = createConnection(socket);
       this.#socket = conn;
       conn.on('connect', () => conn.write(`watch\t${roots.map(escapePath).join('\t')}\n`));
       conn.on('error', (error) => onEnd(describeError(error)));
       conn.on('close', () => onEnd(`the feed at ${socket} closed the connection`));
-      this.#read(conn);
+      this.#read(conn, session);
       return;
     }
     if (!command) {
@@ -109,11 +124,19 @@ export class ChangeFeed {
     child.on('close', (code, signal) =>
       onEnd(stderr.trim() || `${command} ended (${signal ?? `exit code ${code}`})`),
     );
-    this.#read(child.stdout!);
+    this.#read(child.stdout!, session);
   }
 
   /** The changes since the last take (cleared), with the epoch they belong to. */
   take(): FeedSnapshot {
+    const silentMs = this.#now() - this.#lastLineAt;
+    const stallMs = this.#o.stallMs ?? 10_000;
+    if (this.#ready && this.#keepsAlive && silentMs > stallMs) {
+      const [child, socket] = [this.#child, this.#socket];
+      this.#ended(`it wrote nothing for ${Math.round(silentMs / 1000)} s (stopped or hung)`);
+      child?.kill('SIGKILL');
+      socket?.destroy();
+    }
     const changes = this.#changes;
     this.#changes = new Map();
     return { ready: this.#ready, epoch: this.#epoch, changes };
@@ -128,12 +151,23 @@ export class ChangeFeed {
     this.#socket?.destroy();
   }
 
-  #read(stream: NodeJS.ReadableStream): void {
+  #read(stream: NodeJS.ReadableStream, session: number): void {
     const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-    lines.on('line', (line) => this.#line(line));
+    lines.on('line', (line) => {
+      if (session === this.#session) this.#line(line);
+    });
+  }
+
+  #now(): number {
+    return (this.#o.now ?? Date.now)();
   }
 
   #line(line: string): void {
+    this.#lastLineAt = this.#now();
+    if (line === '.') {
+      this.#keepsAlive = true;
+      return;
+    }
     if (line === 'ready') {
       this.#ready = true;
       this.#restartMs = this.#o.restartMs ?? 1000;
@@ -170,6 +204,7 @@ export class ChangeFeed {
 
   #ended(why: string): void {
     if (!this.#child && !this.#socket) return;
+    this.#session++;
     this.#child = undefined;
     this.#socket?.destroy();
     this.#socket = undefined;

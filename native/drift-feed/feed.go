@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -51,6 +52,7 @@ func session(w io.Writer, roots []string, stopped *atomic.Bool) (counters, error
 	}
 	buf := make([]byte, 64*1024)
 	polls := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}, {Fd: int32(mountinfo.Fd()), Events: unix.POLLPRI}}
+	wrote := time.Now()
 	for !stopped.Load() {
 		if _, err := unix.Poll(polls, 500); err != nil && !errors.Is(err, unix.EINTR) {
 			return f.c, fmt.Errorf("poll: %w", err)
@@ -66,6 +68,14 @@ func session(w io.Writer, roots []string, stopped *atomic.Bool) (counters, error
 		}
 		if err := f.drain(buf); err != nil {
 			return f.c, err
+		}
+		// A line at least every keepAlive, so the agent can tell a feed that stopped reading
+		// (stopped, hung) from one with nothing to report.
+		if f.out.Buffered() > 0 {
+			wrote = time.Now()
+		} else if time.Since(wrote) >= keepAlive {
+			fmt.Fprintln(f.out, ".")
+			wrote = time.Now()
 		}
 		if err := f.out.Flush(); err != nil {
 			return f.c, err

@@ -9,6 +9,7 @@
 //	* PATH             the entry was created, deleted or renamed (its subtree may differ too)
 //	! overflow         the kernel's queue overflowed: changes were lost
 //	! mounts           a mount under a root came or went (new ones are marked from now on)
+//	.                  nothing to report (written when 2 s passed without a line)
 //	# {...}            counters, last, when stopped by SIGTERM or SIGINT
 //
 // A path is escaped as in a baseline line (backslash, tab, newline, carriage return). Each path
@@ -30,6 +31,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -46,6 +48,9 @@ const maxCachedDirs = 65536
 
 // Sessions served at once in --listen mode.
 const maxSessions = 4
+
+// The longest a session goes without writing a line: "." when there is nothing else.
+const keepAlive = 2 * time.Second
 
 type counters struct {
 	Events     int     `json:"events"`

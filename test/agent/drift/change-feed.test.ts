@@ -190,6 +190,43 @@ describe('change feed', () => {
     });
   });
 
+  it('keeps alive while quiet, and is restarted (the epoch moving on) once it stops reading', async () => {
+    const lines: string[] = [];
+    const feed = new ChangeFeed({
+      command,
+      roots: [path.join(dir, 'watched')],
+      logical: (real) => real.slice(dir.length),
+      onChange: () => {},
+      log: createLogger('test', { level: 'info', sink: (line) => lines.push(line) }),
+      stallMs: 4_000,
+      restartMs: 100,
+    });
+    feeds.push(feed);
+    feed.start();
+    await waitFor(() => feed.take().ready, 'the feed is ready');
+    const pids = () =>
+      execFileSync('pgrep', ['-f', `${command} ${dir}/watched`], { encoding: 'utf8' }).trim();
+    const first = pids();
+    // Nothing changes for longer than stallMs: the feed's keep-alive lines vouch for it.
+    const { epoch } = feed.take();
+    await new Promise((r) => setTimeout(r, 5_000));
+    expect(feed.take()).toMatchObject({ ready: true, epoch });
+    // Stopped, it writes nothing: the next take finds it stalled, and it is replaced.
+    process.kill(Number(first), 'SIGSTOP');
+    await new Promise((r) => setTimeout(r, 5_000));
+    const stalled = feed.take();
+    expect(stalled.ready).toBe(false);
+    expect(stalled.epoch).toBeGreaterThan(epoch);
+    expect(lines.map((l) => JSON.parse(l))).toContainEqual(
+      expect.objectContaining({
+        message: 'drift change feed ended; restarting it',
+        why: expect.stringMatching(/^it wrote nothing for \d+ s \(stopped or hung\)$/),
+      }),
+    );
+    await waitFor(() => feed.take().ready, 'a new feed is ready');
+    expect(pids()).not.toBe(first);
+  }, 30_000);
+
   it('says why when it cannot run', async () => {
     const states: string[] = [];
     const feed = new ChangeFeed({
