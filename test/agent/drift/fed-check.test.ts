@@ -45,8 +45,10 @@ describe('fed check', () => {
     await rm(at('/etc/hostname')); // allowlisted (set at first boot): not a difference
     await rm(at('/etc/ssh/sshd_config'));
     await writeFile(at('/usr/bin/new'), 'new\n');
-    await rm(at('/opt/app/current'));
-    await symlink('v3', at('/opt/app/current'));
+    // Re-pointed as a deploy does (a new link renamed over the old one), so the new link never
+    // gets the old one's freed inode number: its inode changes as well as its target.
+    await symlink('v3', at('/opt/app/current.new'));
+    await rename(at('/opt/app/current.new'), at('/opt/app/current'));
     await mkdir(at('/etc/kiln'), { recursive: true });
     await writeFile(at('/etc/kiln/extra'), 'allowlisted\n');
     await writeFile(at('/usr/bin/other'), '#!/bin/sh\necho other\n');
