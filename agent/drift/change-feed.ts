@@ -6,10 +6,11 @@
  *
  * What a check may rely on is the epoch: it changes whenever changes may have been missed (the
  * feed ended or fell silent, the kernel's queue overflowed, a mount under a root came or went,
- * too many paths piled up). A feed writes a line at least every 2 s ("." when it has nothing to
- * report); one that has done so and then says nothing for `stallMs` has stopped reading (stopped,
- * hung) and cannot vouch for anything, so a check that finds it so restarts it and walks. A check that walked the roots while the feed was ready, at epoch E, plus every
- * path taken since while the epoch is still E, is the whole truth (drift source, index.ts).
+ * too many paths piled up). A check that walked the roots while the feed was ready, at epoch E,
+ * plus every path taken since while the epoch is still E, is the whole truth (drift source,
+ * index.ts). A feed writes a line at least every 2 s ("." when it has nothing to report); one
+ * that has done so and then says nothing for `stallMs` has stopped reading (stopped, hung) and
+ * cannot vouch for anything, so the check that finds it so restarts it and walks.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -50,8 +51,6 @@ export interface ChangeFeedOptions {
   restartMs?: number;
   /** Silence after which a feed that keeps alive is taken for stalled. Default 10 000 ms. */
   stallMs?: number;
-  /** The clock (tests). */
-  now?: () => number;
 }
 
 /** Where the feed executable is: next to the agent's executable or bundle. */
@@ -129,7 +128,7 @@ export class ChangeFeed {
 
   /** The changes since the last take (cleared), with the epoch they belong to. */
   take(): FeedSnapshot {
-    const silentMs = this.#now() - this.#lastLineAt;
+    const silentMs = Date.now() - this.#lastLineAt;
     const stallMs = this.#o.stallMs ?? 10_000;
     if (this.#ready && this.#keepsAlive && silentMs > stallMs) {
       const [child, socket] = [this.#child, this.#socket];
@@ -158,12 +157,8 @@ export class ChangeFeed {
     });
   }
 
-  #now(): number {
-    return (this.#o.now ?? Date.now)();
-  }
-
   #line(line: string): void {
-    this.#lastLineAt = this.#now();
+    this.#lastLineAt = Date.now();
     if (line === '.') {
       this.#keepsAlive = true;
       return;
