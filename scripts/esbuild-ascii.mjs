@@ -25,11 +25,11 @@ export function asciiSources() {
   return {
     name: 'kiln-ascii-sources',
     setup(build) {
-      build.onLoad({ filter: /\.[cm]?[jt]s$/ }, async (args) => {
-        const text = await readFile(args.path, 'utf8');
-        if (!nonAscii.test(text)) return undefined;
-        return { contents: escapeNonAscii(text), loader: /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js' };
-      });
+      // Every source is read here, once (esbuild does not read it again).
+      build.onLoad({ filter: /\.[cm]?[jt]s$/ }, async (args) => ({
+        contents: escapeNonAscii(await readFile(args.path, 'utf8')),
+        loader: /\.[cm]?ts$/.test(args.path) ? 'ts' : 'js',
+      }));
     },
   };
 }

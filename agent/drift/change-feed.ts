@@ -131,10 +131,7 @@ export class ChangeFeed {
     const silentMs = Date.now() - this.#lastLineAt;
     const stallMs = this.#o.stallMs ?? 10_000;
     if (this.#ready && this.#keepsAlive && silentMs > stallMs) {
-      const [child, socket] = [this.#child, this.#socket];
       this.#ended(`it wrote nothing for ${Math.round(silentMs / 1000)} s (stopped or hung)`);
-      child?.kill('SIGKILL');
-      socket?.destroy();
     }
     const changes = this.#changes;
     this.#changes = new Map();
@@ -200,6 +197,8 @@ export class ChangeFeed {
   #ended(why: string): void {
     if (!this.#child && !this.#socket) return;
     this.#session++;
+    // An ended session's process is done with (one that exited already ignores the signal).
+    this.#child?.kill('SIGKILL');
     this.#child = undefined;
     this.#socket?.destroy();
     this.#socket = undefined;
