@@ -1,14 +1,14 @@
 /**
  * The collector's CPU per log event, without the network: the agent's exact NDJSON batches
- * (its encoder, 2 000 events each) through the collector's decode → stamp → bulk items →
- * `_bulk` body, in one process. Prints µs of CPU per event per stage. A micro-benchmark to find where
+ * (its encoder, 2 000 events each) through the collector's decode → bulk items (spliced or
+ * stamped) → `_bulk` body, in one process. Prints µs of CPU per event per stage. A micro-benchmark to find where
  * the collector hop's CPU goes (the end-to-end figure is bench/shipping/run.ts's).
  *
  *   node bench/shipping/collector-cpu.ts [--events 200000] [--rounds 5]
  */
 import { parseArgs } from 'node:util';
 import { decodeBatch } from '../../collector/ingest/decode.ts';
-import { stampIdentity, toBulkItems } from '../../collector/ingest/stamp.ts';
+import { itemsOfBatch } from '../../collector/ingest/items.ts';
 import { encodeBulkCreate } from '../../collector/storage/bulk-writer/encoder.ts';
 import { indexNames } from '../../lib/indices.ts';
 import { renderTable } from '../../lib/table.ts';
@@ -44,7 +44,7 @@ const window = { maxPastMs: 7 * 86_400_000, maxFutureMs: 86_400_000 };
 const limits = { maxEvents: 10_000, maxEventBytes: 1 << 20, maxDepth: 32 };
 const stages = {
   decode: 0,
-  'stamp + items': 0,
+  items: 0,
   encode: 0,
 };
 let bodyBytes = 0;
@@ -60,19 +60,18 @@ for (let r = 0; r < rounds; r++) {
     const now = Date.now();
     const ingestedAt = new Date(now).toISOString();
     t = cpu();
-    const stamped = decoded.map((d) => stampIdentity(d.event, identity, ingestedAt));
-    const items = toBulkItems(stamped, names, identity.instanceId, window, now);
-    stages['stamp + items'] += cpu() - t;
+    const { items } = itemsOfBatch(decoded, { identity, ingestedAt, nowMs: now, names, window });
+    stages.items += cpu() - t;
     t = cpu();
     const body = encodeBulkCreate(items);
     stages.encode += cpu() - t;
-    bodyBytes += Buffer.byteLength(body);
+    bodyBytes += body.length;
   }
 }
 const events = total * rounds;
 const perEvent = (ms: number) => ((ms * 1000) / events).toFixed(2);
 const rows = Object.entries(stages).map(([stage, ms]) => [stage, perEvent(ms)]);
-rows.push(['total', perEvent(stages.decode + stages['stamp + items'] + stages.encode)]);
+rows.push(['total', perEvent(stages.decode + stages.items + stages.encode)]);
 console.log(
   `${events} events in ${batches.length * rounds} batches; _bulk body ${(bodyBytes / events).toFixed(0)} bytes per event`,
 );

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { type LogIdentity, stampIdentity, toBulkItems } from '../../collector/ingest/stamp.ts';
-import { type BulkItem, encodeBulkItem } from '../../collector/storage/bulk-writer/encoder.ts';
+import { type DocumentItem, encodeBulkItem } from '../../collector/storage/bulk-writer/encoder.ts';
 import { buildIndexTemplate } from '../../collector/storage/templates/index-templates.ts';
 import { indexNames } from '../../lib/indices.ts';
 import { startLocalEs, stopLocalEs } from '../../lib/local-es/index.ts';
@@ -132,7 +132,7 @@ try {
     l: (typeof lines)[number],
     from = identity,
     logIdentity: LogIdentity = 'lean',
-  ): BulkItem => {
+  ): DocumentItem => {
     const fingerprint = `fp-${l.path}`;
     const line = {
       offset: l.offset,

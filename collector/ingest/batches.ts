@@ -10,15 +10,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IndexNames } from '../../lib/indices.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { BatchResult, WireEvent } from '../../lib/wire.ts';
-import type { BulkItem } from '../storage/bulk-writer/encoder.ts';
+import type { DocumentItem } from '../storage/bulk-writer/encoder.ts';
 import type { BulkWriter, Refusal } from '../storage/bulk-writer/writer.ts';
 import type { InstanceIdentity } from '../tokens/identity.ts';
 import type { IngestLimits } from './config.ts';
 import { DecodeError, decodeBatch } from './decode.ts';
 import { refuseUnread, retryAfter, sendError, sendJson } from './http-io.ts';
+import { itemsOfBatch } from './items.ts';
 import { type ByteBudget, InFlight, KeyedBuckets } from './rate-limit.ts';
 import { encodingOf, inflateBounded, ReceiveError, Reservation, readBoundedBody } from './receive.ts';
-import { type LogIdentity, stampIdentity, toBulkItems } from './stamp.ts';
+import type { LogIdentity } from './stamp.ts';
 import { storedIdOfEvent } from './stored-id.ts';
 
 /** Called with the durable events of a batch (e.g. to update the fleet registry). */
@@ -150,16 +151,19 @@ export class BatchHandler {
   async #store(identity: InstanceIdentity, decoded: ReturnType<typeof decodeBatch>): Promise<BatchResult> {
     const nowMs = this.#o.now();
     const ingestedAt = new Date(nowMs).toISOString();
-    const accepted: WireEvent[] = [];
-    const refusedEvents: Array<{ event: WireEvent; reason: string; head: string; bytes: number }> = [];
-    for (const d of decoded) {
-      const stamped = stampIdentity(d.event, identity, ingestedAt, this.#o.logIdentity);
-      if (d.refusal)
-        refusedEvents.push({ event: stamped, reason: d.refusal, head: d.head ?? '', bytes: d.bytes });
-      else accepted.push(stamped);
-    }
-    const window = this.#o.limits.timestampWindow;
-    const items = toBulkItems(accepted, this.#o.names, identity.instanceId, window, nowMs);
+    const {
+      items,
+      agentIds,
+      stamped,
+      refused: refusedEvents,
+    } = itemsOfBatch(decoded, {
+      identity,
+      ingestedAt,
+      nowMs,
+      names: this.#o.names,
+      window: this.#o.limits.timestampWindow,
+      logIdentity: this.#o.logIdentity,
+    });
     const refusals: Refusal[] = refusedEvents.map((r) => ({
       item: refusedItem(identity, r, this.#o.names.daily('deadletter', nowMs)),
       reason: r.reason,
@@ -170,7 +174,7 @@ export class BatchHandler {
     const report = await this.#o.writer.write(items, refusals);
     // Report in the agent's own ids: the stored _id is scoped to the instance.
     const original = new Map<string, string>();
-    for (const [i, item] of items.entries()) original.set(item.id, accepted[i]!.event.id);
+    for (const [i, item] of items.entries()) original.set(item.id, agentIds[i]!);
     for (const [i, r] of refusals.entries()) original.set(r.item.id, refusedEvents[i]!.event.event.id);
     const back = (storedId: string) => original.get(storedId) ?? storedId;
     const result: BatchResult = {
@@ -179,7 +183,7 @@ export class BatchHandler {
       deadLettered: report.deadLettered.map((r) => ({ id: back(r.id), reason: r.reason })),
       failed: report.failed.map((r) => ({ id: back(r.id), reason: r.reason })),
     };
-    if (this.#o.onDurable) await this.#applyHook(identity, accepted, result, nowMs);
+    if (this.#o.onDurable) await this.#applyHook(identity, stamped, result, nowMs);
     return result;
   }
 
@@ -221,7 +225,7 @@ export class BatchHandler {
   }
 }
 
-function refusedItem(identity: InstanceIdentity, r: { event: WireEvent }, index: string): BulkItem {
+function refusedItem(identity: InstanceIdentity, r: { event: WireEvent }, index: string): DocumentItem {
   return {
     id: storedIdOfEvent(identity.instanceId, r.event),
     index,

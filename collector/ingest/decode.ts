@@ -7,6 +7,7 @@
  */
 import { eventKinds, type WireEvent } from '../../lib/wire.ts';
 import { depthExceeds, expandDottedKeys, isPlainObject } from './normalize.ts';
+import { canonicalDepth, canonicalHeadBytes } from './splice.ts';
 
 /** Why a batch could not be decoded; `status` is the HTTP answer to give. */
 export class DecodeError extends Error {
@@ -34,6 +35,11 @@ export interface DecodedEvent {
   refusal?: string;
   /** For a refused event: the start of the line as sent (bounded), kept in the dead letter. */
   head?: string;
+  /**
+   * For a line in the agent's canonical form: its `{"@timestamp":…,"message":…` bytes, stored as
+   * they arrived (splice.ts). The line has no dotted key and no collector-owned field.
+   */
+  verbatim?: Buffer;
 }
 
 /** How much of a refused line the dead letter keeps. */
@@ -78,15 +84,21 @@ function decodeLine(
   } catch (error) {
     throw new DecodeError(400, `line ${lineNo}: not valid JSON (${(error as Error).message})`);
   }
-  if (depthExceeds(parsed, limits.maxDepth)) {
+  const bytes = end - start;
+  // A canonical line's shape is known: its depth is canonicalDepth and none of its keys is dotted.
+  const headBytes =
+    isPlainObject(parsed) && limits.maxDepth >= canonicalDepth
+      ? canonicalHeadBytes(text, bytes, parsed)
+      : undefined;
+  if (headBytes === undefined && depthExceeds(parsed, limits.maxDepth)) {
     throw new DecodeError(400, `line ${lineNo}: nested deeper than ${limits.maxDepth} levels`);
   }
   if (!isPlainObject(parsed)) throw new DecodeError(400, `line ${lineNo}: expected a JSON object`);
-  const normalized = expandDottedKeys(parsed);
+  const normalized =
+    headBytes === undefined ? expandDottedKeys(parsed) : { ok: true as const, value: parsed };
   const event = normalized.ok ? normalized.value : parsed;
   const problem = checkWireEvent(event);
   if (problem) throw new DecodeError(400, `line ${lineNo}: ${problem}`);
-  const bytes = end - start;
   const decoded: DecodedEvent = { event: event as WireEvent, bytes };
   let refusal: string | undefined;
   if (bytes > limits.maxEventBytes) {
@@ -97,6 +109,8 @@ function decodeLine(
   if (refusal) {
     decoded.refusal = refusal;
     decoded.head = raw.toString('utf8', start, Math.min(end, start + refusedHeadBytes));
+  } else if (headBytes !== undefined) {
+    decoded.verbatim = raw.subarray(start, start + headBytes);
   }
   return decoded;
 }

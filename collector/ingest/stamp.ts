@@ -18,7 +18,7 @@
 import { driftSeverity } from '../../lib/drift-severity.ts';
 import type { EventFamily, IndexNames } from '../../lib/indices.ts';
 import type { EventKind, WireEvent } from '../../lib/wire.ts';
-import type { BulkItem } from '../storage/bulk-writer/encoder.ts';
+import type { DocumentItem } from '../storage/bulk-writer/encoder.ts';
 import type { InstanceIdentity } from '../tokens/identity.ts';
 import { isPlainObject } from './normalize.ts';
 import { storedIdOfEvent } from './stored-id.ts';
@@ -158,14 +158,23 @@ export function toBulkItems(
   instanceId: string,
   window: TimestampWindow,
   nowMs: number,
-): BulkItem[] {
-  return events.map((event) => {
-    const route = routeEvent(event, names, window, nowMs);
-    const doc = route.outOfWindow
-      ? { ...event, kiln: { ...event.kiln, ingest: { out_of_window: true } } }
-      : event;
-    return { id: storedIdOfEvent(instanceId, event), index: route.index, doc };
-  });
+): DocumentItem[] {
+  return events.map((event) => toBulkItem(event, names, instanceId, window, nowMs));
+}
+
+/** Turns one stamped event into its bulk item (see toBulkItems). */
+export function toBulkItem(
+  event: WireEvent,
+  names: IndexNames,
+  instanceId: string,
+  window: TimestampWindow,
+  nowMs: number,
+): DocumentItem {
+  const route = routeEvent(event, names, window, nowMs);
+  const doc = route.outOfWindow
+    ? { ...event, kiln: { ...event.kiln, ingest: { out_of_window: true } } }
+    : event;
+  return { id: storedIdOfEvent(instanceId, event), index: route.index, doc };
 }
 
 /**

@@ -1,11 +1,12 @@
 /**
  * Encodes `_bulk` request bodies (https://www.elastic.co/guide/en/elasticsearch/reference/current/docs-bulk.html).
  * Always `create` with the event's deterministic id: a retried event is refused with 409 instead
- * of being stored twice.
+ * of being stored twice. The body is written as bytes once: a spliced item's head is copied
+ * from the line as it arrived, and nothing is serialised twice.
  */
 
-/** One document to store. */
-export interface BulkItem {
+/** One document to store, as an object. */
+export interface DocumentItem {
   /** Deterministic id (the event's `event.id`), used as `_id`. */
   id: string;
   /** Target index. */
@@ -14,24 +15,82 @@ export interface BulkItem {
   doc: Record<string, unknown>;
 }
 
-// Each item is serialized once: sizing a chunk, the request and any retry reuse the same text
-// (serializing was the collector's largest CPU cost per event).
-const encoded = new WeakMap<BulkItem, string>();
+/**
+ * One document to store, already JSON: `head` is the start of the line as the agent sent it and
+ * `tail` the stamped rest (collector/ingest/splice.ts).
+ */
+export interface SplicedItem {
+  id: string;
+  index: string;
+  head: Buffer;
+  tail: string;
+}
 
-/** The two NDJSON lines of one item's `create` operation, newline-terminated. */
-export function encodeBulkItem(item: BulkItem): string {
+/** One document to store. */
+export type BulkItem = DocumentItem | SplicedItem;
+
+/** The document of an item, as an object (a spliced one is parsed: only dead letters need it). */
+export function documentOf(item: BulkItem): Record<string, unknown> {
+  return 'doc' in item ? item.doc : (JSON.parse(sourceOf(item)) as Record<string, unknown>);
+}
+
+/** The document of an item as JSON text. */
+export function sourceOf(item: BulkItem): string {
+  return 'doc' in item ? JSON.stringify(item.doc) : item.head.toString('utf8') + item.tail;
+}
+
+// Each item is serialized and measured once: sizing a chunk, the request and any retry reuse
+// the same text (serializing was the collector's largest CPU cost per event).
+const encoded = new WeakMap<DocumentItem, string>();
+const sizes = new WeakMap<BulkItem, number>();
+
+function actionOf(item: BulkItem): string {
+  return `${JSON.stringify({ create: { _index: item.index, _id: item.id } })}\n`;
+}
+
+function pairOf(item: DocumentItem): string {
   let pair = encoded.get(item);
   if (pair === undefined) {
-    pair = `${JSON.stringify({ create: { _index: item.index, _id: item.id } })}\n${JSON.stringify(item.doc)}\n`;
+    pair = `${actionOf(item)}${JSON.stringify(item.doc)}\n`;
     encoded.set(item, pair);
   }
   return pair;
 }
 
+/** The two NDJSON lines of one item's `create` operation, newline-terminated. */
+export function encodeBulkItem(item: BulkItem): string {
+  return 'doc' in item ? pairOf(item) : `${actionOf(item)}${sourceOf(item)}\n`;
+}
+
+/** The bytes of one item's `create` operation. */
+export function encodedBytes(item: BulkItem): number {
+  let size = sizes.get(item);
+  if (size === undefined) {
+    size =
+      'doc' in item
+        ? Buffer.byteLength(pairOf(item))
+        : Buffer.byteLength(actionOf(item)) + item.head.length + Buffer.byteLength(item.tail) + 1;
+    sizes.set(item, size);
+  }
+  return size;
+}
+
 /** The NDJSON body for `create` operations of these items (ends with a newline, as _bulk requires). */
-export function encodeBulkCreate(items: readonly BulkItem[]): string {
-  let body = '';
-  for (const item of items) body += encodeBulkItem(item);
+export function encodeBulkCreate(items: readonly BulkItem[]): Buffer {
+  let total = 0;
+  for (const item of items) total += encodedBytes(item);
+  const body = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const item of items) {
+    if ('doc' in item) {
+      at += body.write(pairOf(item), at);
+    } else {
+      at += body.write(actionOf(item), at);
+      at += item.head.copy(body, at);
+      at += body.write(item.tail, at);
+      body[at++] = 0x0a;
+    }
+  }
   return body;
 }
 
@@ -41,7 +100,7 @@ export function chunkBySize(items: readonly BulkItem[], maxBytes: number): BulkI
   let current: BulkItem[] = [];
   let size = 0;
   for (const item of items) {
-    const itemBytes = Buffer.byteLength(encodeBulkItem(item));
+    const itemBytes = encodedBytes(item);
     if (current.length > 0 && size + itemBytes > maxBytes) {
       chunks.push(current);
       current = [];

@@ -9,7 +9,7 @@ import { isTransientEsError } from '../../../lib/es.ts';
 import type { IndexNames } from '../../../lib/indices.ts';
 import { type BackoffOptions, type Clock, outcome, retry, sleep } from '../../../lib/retry.ts';
 import type { BatchResult } from '../../../lib/wire.ts';
-import { type BulkItem, chunkBySize, encodeBulkCreate } from './encoder.ts';
+import { type BulkItem, chunkBySize, documentOf, encodeBulkCreate, sourceOf } from './encoder.ts';
 import { classifyBulkItems } from './response.ts';
 
 /** The parts of a `_bulk` answer the writer reads (`filter_path`). */
@@ -206,7 +206,7 @@ export function deadLetterDocument(
   nowMs: number,
   original?: { head: string; bytes: number },
 ): Record<string, unknown> {
-  const doc = item.doc as {
+  const doc = documentOf(item) as {
     cloud?: { instance?: { id?: unknown } };
     host?: { name?: unknown };
     kiln?: { kind?: unknown };
@@ -220,7 +220,7 @@ export function deadLetterDocument(
     event: {
       id: item.id,
       kind: 'pipeline_error',
-      original: original ? original.head : JSON.stringify(item.doc),
+      original: original ? original.head : sourceOf(item),
     },
     error: { type: errorType, message: reason },
     ...(typeof instanceId === 'string' ? { cloud: { instance: { id: instanceId } } } : {}),

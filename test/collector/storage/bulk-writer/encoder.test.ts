@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { chunkBySize, encodeBulkCreate } from '../../../../collector/storage/bulk-writer/encoder.ts';
+import {
+  chunkBySize,
+  documentOf,
+  encodeBulkCreate,
+  encodeBulkItem,
+  encodedBytes,
+} from '../../../../collector/storage/bulk-writer/encoder.ts';
 import { classifyBulkItems } from '../../../../collector/storage/bulk-writer/response.ts';
 
 describe('encodeBulkCreate', () => {
@@ -8,10 +14,46 @@ describe('encodeBulkCreate', () => {
       { id: 'a1', index: 'kiln-logs-2026.11.22', doc: { message: 'one' } },
       { id: 'b2', index: 'kiln-logs-2026.11.22', doc: { message: 'two\nlines' } },
     ]);
-    expect(body).toBe(
+    expect(body.toString('utf8')).toBe(
       '{"create":{"_index":"kiln-logs-2026.11.22","_id":"a1"}}\n{"message":"one"}\n' +
         '{"create":{"_index":"kiln-logs-2026.11.22","_id":"b2"}}\n{"message":"two\\nlines"}\n',
     );
+  });
+});
+
+describe('encodeBulkCreate with spliced items', () => {
+  const spliced = {
+    id: 'c3',
+    index: 'kiln-logs-2026.11.22',
+    head: Buffer.from('{"@timestamp":"2026-11-22T10:00:00.000Z","message":"café ✓"'),
+    tail: ',"host":{"name":"wéb-1"}}',
+  };
+
+  it('writes the head bytes as they are and the tail after them, beside object documents', () => {
+    const body = encodeBulkCreate([
+      { id: 'a1', index: 'kiln-logs-2026.11.22', doc: { message: 'one' } },
+      spliced,
+    ]);
+    expect(body.toString('utf8')).toBe(
+      '{"create":{"_index":"kiln-logs-2026.11.22","_id":"a1"}}\n{"message":"one"}\n' +
+        '{"create":{"_index":"kiln-logs-2026.11.22","_id":"c3"}}\n' +
+        '{"@timestamp":"2026-11-22T10:00:00.000Z","message":"café ✓","host":{"name":"wéb-1"}}\n',
+    );
+    expect(encodedBytes(spliced)).toBe(Buffer.byteLength(encodeBulkItem(spliced)));
+    expect(body.length).toBe(
+      encodedBytes(spliced) +
+        Buffer.byteLength(
+          encodeBulkItem({ id: 'a1', index: 'kiln-logs-2026.11.22', doc: { message: 'one' } }),
+        ),
+    );
+  });
+
+  it('gives the document of a spliced item as an object (for its dead letter)', () => {
+    expect(documentOf(spliced)).toEqual({
+      '@timestamp': '2026-11-22T10:00:00.000Z',
+      message: 'café ✓',
+      host: { name: 'wéb-1' },
+    });
   });
 });
 

@@ -6,7 +6,11 @@
 
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BulkItem } from '../../../../collector/storage/bulk-writer/encoder.ts';
+import {
+  type DocumentItem,
+  type SplicedItem,
+  sourceOf,
+} from '../../../../collector/storage/bulk-writer/encoder.ts';
 import { BulkWriter } from '../../../../collector/storage/bulk-writer/writer.ts';
 import { setupStorage } from '../../../../collector/storage/setup.ts';
 import { createEsClient } from '../../../../lib/es.ts';
@@ -16,7 +20,7 @@ import { countDocs, dropPrefix, testEsClient, uniqueNames } from '../../../suppo
 
 const day = Date.UTC(2026, 10, 22, 10);
 
-function logEvents(names: IndexNames, count: number, from = 0): BulkItem[] {
+function logEvents(names: IndexNames, count: number, from = 0): DocumentItem[] {
   return Array.from({ length: count }, (_, i) => {
     const n = from + i;
     return {
@@ -80,6 +84,38 @@ describe('BulkWriter on the shared cluster', () => {
     const again = await writer.write([events[2]!]);
     expect(again.deadLettered.map((d) => d.id)).toEqual(['evt-20002']);
     expect(await countDocs(client, names.pattern('deadletter'))).toBe(1);
+  });
+
+  it('stores spliced items beside object documents, and dead-letters a refused one with its text', async () => {
+    const [plain] = logEvents(names, 1, 30_000);
+    const spliced = (n: number, offset: string): SplicedItem => ({
+      id: `evt-${n}`,
+      index: names.daily('logs', day),
+      head: Buffer.from(`{"@timestamp":"${new Date(day + n).toISOString()}","message":"GET /café/${n} 200"`),
+      tail: `,"log":{"file":{"path":"/var/log/app.log"},"offset":${offset}},"cloud":{"instance":{"id":"i-0abc"}},"kiln":{"kind":"log"}}`,
+    });
+    const report = await writer.write([plain!, spliced(30_001, '20'), spliced(30_002, '"not-a-number"')]);
+    expect(report.stored).toEqual(['evt-30000', 'evt-30001']);
+    expect(report.deadLettered.map((d) => d.id)).toEqual(['evt-30002']);
+
+    const stored = await client.get<Record<string, any>>({
+      index: names.daily('logs', day),
+      id: 'evt-30001',
+    });
+    expect(stored._source).toEqual({
+      '@timestamp': new Date(day + 30_001).toISOString(),
+      message: 'GET /café/30001 200',
+      log: { file: { path: '/var/log/app.log' }, offset: 20 },
+      cloud: { instance: { id: 'i-0abc' } },
+      kiln: { kind: 'log' },
+    });
+    const letter = await client.get<Record<string, any>>({
+      index: names.daily('deadletter', Date.now()),
+      id: 'evt-30002',
+    });
+    expect(letter._source!.event.original).toBe(sourceOf(spliced(30_002, '"not-a-number"')));
+    expect(letter._source!.cloud.instance.id).toBe('i-0abc');
+    expect(letter._source!.kiln.kind).toBe('log');
   });
 });
 
