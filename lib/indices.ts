@@ -57,11 +57,26 @@ export function isStateFamily(family: IndexFamily): family is StateFamily {
   return (stateFamilies as readonly string[]).includes(family);
 }
 
+const dayMs = 86_400_000;
+// The last day named: the collector routes every line of a batch, nearly always to one day.
+let lastDayStartMs = Number.NaN;
+let lastDay = '';
+
 /** `YYYY.MM.DD` of a timestamp in UTC. */
 export function utcDay(at: Date | number): string {
-  const d = new Date(at);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getUTCFullYear()}.${pad(d.getUTCMonth() + 1)}.${pad(d.getUTCDate())}`;
+  const ms = typeof at === 'number' ? at : at.getTime();
+  if (ms >= lastDayStartMs && ms < lastDayStartMs + dayMs) return lastDay;
+  const d = new Date(ms);
+  const day = `${d.getUTCFullYear()}.${twoDigits(d.getUTCMonth() + 1)}.${twoDigits(d.getUTCDate())}`;
+  if (Number.isFinite(ms)) {
+    lastDayStartMs = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+    lastDay = day;
+  }
+  return day;
+}
+
+function twoDigits(n: number): string {
+  return String(n).padStart(2, '0');
 }
 
 /** Parses the day of a daily index name of this prefix and family; undefined when it is not one. */

@@ -84,7 +84,9 @@ export async function measure(shipper: Shipper, o: MeasureOptions): Promise<Meas
         break;
       }
       if (!child.running()) {
-        row.problem = `${child.name} exited early: ${child.tail(5)}`;
+        // A shipper that exits when done (the raw loader) may finish between the count and this check.
+        row.deliveredDocs = await shipper.delivered();
+        if (row.deliveredDocs < o.expectedDocs) row.problem = `${child.name} exited early: ${child.tail(5)}`;
         break;
       }
       if (row.seconds * 1000 > o.timeoutMs) {

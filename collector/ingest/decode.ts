@@ -5,9 +5,11 @@
  * its line number, so the agent never half-ships a batch; an event that is only too large, or whose
  * keys conflict, is kept with its reason and dead-lettered, so it is never retried forever.
  */
+
+import { isUtf8 } from 'node:buffer';
 import { eventKinds, type WireEvent } from '../../lib/wire.ts';
+import { type CanonicalLine, readCanonicalLine } from './canonical.ts';
 import { depthExceeds, expandDottedKeys, isPlainObject } from './normalize.ts';
-import { canonicalDepth, canonicalHeadBytes } from './splice.ts';
 
 /** Why a batch could not be decoded; `status` is the HTTP answer to give. */
 export class DecodeError extends Error {
@@ -35,11 +37,8 @@ export interface DecodedEvent {
   refusal?: string;
   /** For a refused event: the start of the line as sent (bounded), kept in the dead letter. */
   head?: string;
-  /**
-   * For a line in the agent's canonical form: its `{"@timestamp":…,"message":…` bytes, stored as
-   * they arrived (splice.ts). The line has no dotted key and no collector-owned field.
-   */
-  verbatim?: Buffer;
+  /** Set for a line in the agent's canonical form (canonical.ts): stored from its bytes (splice.ts). */
+  canonical?: CanonicalLine;
 }
 
 /** How much of a refused line the dead letter keeps. */
@@ -48,6 +47,9 @@ export const refusedHeadBytes = 64 * 1024;
 /** Parses an inflated batch into events. Throws DecodeError. */
 export function decodeBatch(raw: Buffer, limits: DecodeLimits): DecodedEvent[] {
   const events: DecodedEvent[] = [];
+  // Canonical lines are read from their bytes, which must then be valid UTF-8 (as JSON.parse's
+  // input always is, invalid sequences replaced): an agent never sends anything else.
+  const canonical = limits.maxDepth >= canonicalDepth && isUtf8(raw);
   let start = 0;
   let lineNo = 0;
   while (start <= raw.length) {
@@ -56,7 +58,9 @@ export function decodeBatch(raw: Buffer, limits: DecodeLimits): DecodedEvent[] {
     lineNo++;
     const bytes = end - start;
     if (bytes > 0 && !isBlank(raw, start, end)) {
-      events.push(decodeLine(raw, start, end, lineNo, limits));
+      const line =
+        canonical && bytes <= limits.maxEventBytes ? readCanonicalLine(raw, start, end) : undefined;
+      events.push(line ? decodeCanonical(line, bytes, lineNo) : decodeLine(raw, start, end, lineNo, limits));
       if (events.length > limits.maxEvents) {
         throw new DecodeError(
           413,
@@ -84,21 +88,15 @@ function decodeLine(
   } catch (error) {
     throw new DecodeError(400, `line ${lineNo}: not valid JSON (${(error as Error).message})`);
   }
-  const bytes = end - start;
-  // A canonical line's shape is known: its depth is canonicalDepth and none of its keys is dotted.
-  const headBytes =
-    isPlainObject(parsed) && limits.maxDepth >= canonicalDepth
-      ? canonicalHeadBytes(text, bytes, parsed)
-      : undefined;
-  if (headBytes === undefined && depthExceeds(parsed, limits.maxDepth)) {
+  if (depthExceeds(parsed, limits.maxDepth)) {
     throw new DecodeError(400, `line ${lineNo}: nested deeper than ${limits.maxDepth} levels`);
   }
   if (!isPlainObject(parsed)) throw new DecodeError(400, `line ${lineNo}: expected a JSON object`);
-  const normalized =
-    headBytes === undefined ? expandDottedKeys(parsed) : { ok: true as const, value: parsed };
+  const normalized = expandDottedKeys(parsed);
   const event = normalized.ok ? normalized.value : parsed;
   const problem = checkWireEvent(event);
   if (problem) throw new DecodeError(400, `line ${lineNo}: ${problem}`);
+  const bytes = end - start;
   const decoded: DecodedEvent = { event: event as WireEvent, bytes };
   let refusal: string | undefined;
   if (bytes > limits.maxEventBytes) {
@@ -109,10 +107,17 @@ function decodeLine(
   if (refusal) {
     decoded.refusal = refusal;
     decoded.head = raw.toString('utf8', start, Math.min(end, start + refusedHeadBytes));
-  } else if (headBytes !== undefined) {
-    decoded.verbatim = raw.subarray(start, start + headBytes);
   }
   return decoded;
+}
+
+/** Nesting depth of the canonical form (`log.file`, `host.boot`, `kiln.log`), as `depthExceeds` counts. */
+const canonicalDepth = 3;
+
+function decodeCanonical(line: CanonicalLine, bytes: number, lineNo: number): DecodedEvent {
+  const problem = checkWireEvent(line.event);
+  if (problem) throw new DecodeError(400, `line ${lineNo}: ${problem}`);
+  return { event: line.event, bytes, canonical: line };
 }
 
 /** What is wrong with one decoded (and normalised) line, or undefined when it is a valid wire event. */

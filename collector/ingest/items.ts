@@ -33,8 +33,8 @@ export function itemsOfBatch(decoded: readonly DecodedEvent[], context: SpliceCo
   const splicer = new LogSplicer(context);
   const out: BatchItems = { items: [], agentIds: [], stamped: [], refused: [] };
   for (const d of decoded) {
-    if (d.verbatim && !d.refusal) {
-      out.items.push(splicer.item(d.event, d.verbatim));
+    if (d.canonical) {
+      out.items.push(splicer.item(d.canonical));
       out.agentIds.push(d.event.event.id);
       continue;
     }

@@ -44,8 +44,16 @@ export function sourceOf(item: BulkItem): string {
 const encoded = new WeakMap<DocumentItem, string>();
 const sizes = new WeakMap<BulkItem, number>();
 
+// Items of one request mostly share their index: its JSON is kept for the last one seen.
+let lastIndex = '';
+let lastIndexJson = '""';
+
 function actionOf(item: BulkItem): string {
-  return `${JSON.stringify({ create: { _index: item.index, _id: item.id } })}\n`;
+  if (item.index !== lastIndex) {
+    lastIndex = item.index;
+    lastIndexJson = JSON.stringify(item.index);
+  }
+  return `{"create":{"_index":${lastIndexJson},"_id":${JSON.stringify(item.id)}}}\n`;
 }
 
 function pairOf(item: DocumentItem): string {

@@ -39,11 +39,11 @@ function generalPath(line: string, identity: InstanceIdentity, logIdentity: LogI
 }
 
 /** What the collector stores for a line, and whether it was spliced. */
-function collectorPath(line: string, identity: InstanceIdentity, logIdentity: LogIdentity = 'lean') {
-  const [decoded] = decodeBatch(Buffer.from(line), limits);
-  if (!decoded?.verbatim) return { spliced: false };
+function collectorPath(line: string | Buffer, identity: InstanceIdentity, logIdentity: LogIdentity = 'lean') {
+  const [decoded] = decodeBatch(Buffer.isBuffer(line) ? line : Buffer.from(line), limits);
+  if (!decoded?.canonical) return { spliced: false };
   const splicer = new LogSplicer({ identity, ingestedAt, nowMs, names, window, logIdentity });
-  const item = splicer.item(decoded.event, decoded.verbatim);
+  const item = splicer.item(decoded.canonical);
   return { spliced: true, id: item.id, index: item.index, source: sourceOf(item) };
 }
 
@@ -128,6 +128,10 @@ describe('canonical form', () => {
       `{"message":"GET / 200",${line.slice(1, line.indexOf(',"message"'))}${tail}`,
     ],
     ['an offset spelt as a float', line.replace('"offset":0', '"offset":0.0')],
+    ['an offset of 16 digits', line.replace('"offset":0', '"offset":1000000000000000')],
+    ['a path spelt with an escape', line.replace('"path":"/var/log/app.log"', '"path":"\\/var/log/app.log"')],
+    ['a timestamp spelt with an escape', line.replace('"@timestamp":"2', '"@timestamp":"\\u0032')],
+    ['a carriage return before the newline', `${line}\r`],
   ];
   for (const [what, variant] of notCanonical) {
     it(`takes the general path for a line with ${what}`, () => {
@@ -164,6 +168,47 @@ describe('canonical form', () => {
     expect(stored.source).toContain('"message":"GET \\/ 200"');
     expect(JSON.parse(stored.source!)).toEqual(JSON.parse(generalPath(variant, identity, 'lean').source));
   });
+
+  it('takes the general path for a batch that is not valid UTF-8, and stores the line as it always did', () => {
+    const bytes = Buffer.concat([
+      Buffer.from(head.slice(0, -1)),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from(`"${tail}`),
+    ]);
+    expect(collectorPath(bytes, identity).spliced).toBe(false);
+    const [decoded] = decodeBatch(bytes, limits);
+    expect(decoded!.event.message).toBe('GET / 200\ufffd(');
+  });
+
+  const invalid: Array<[string, string, RegExp]> = [
+    ['an unknown escape in the message', line.replace('GET / 200', 'GET \\x 200'), /line 1: not valid JSON/],
+    [
+      'a short unicode escape in the message',
+      line.replace('GET / 200', 'GET \\u12 200'),
+      /line 1: not valid JSON/,
+    ],
+    [
+      'a raw control character in the message',
+      line.replace('GET / 200', 'GET \u0001 200'),
+      /line 1: not valid JSON/,
+    ],
+    ['an offset with a leading zero', line.replace('"offset":0', '"offset":07'), /line 1: not valid JSON/],
+    [
+      'an empty event id',
+      line.replace(/"event":\{"id":"[^"]+"\}/, '"event":{"id":""}'),
+      /line 1: "event.id" must be/,
+    ],
+    [
+      'a timestamp that is not a date',
+      line.replace(/"@timestamp":"[^"]+"/, '"@timestamp":"yesterday"'),
+      /line 1: "@timestamp" must be/,
+    ],
+  ];
+  for (const [what, variant, error] of invalid) {
+    it(`refuses a canonical-looking line with ${what}, as the general path does`, () => {
+      expect(() => decodeBatch(Buffer.from(variant), limits)).toThrow(error);
+    });
+  }
 
   it('takes the general path when maxDepth is below the canonical depth, and so refuses the line', () => {
     expect(() => decodeBatch(Buffer.from(line), { ...limits, maxDepth: 2 })).toThrow(/nested deeper than 2/);

@@ -1,0 +1,151 @@
+/**
+ * Reads a log line in the agent's canonical form straight from its bytes (pure), with no
+ * `JSON.parse`, no copy of the line as a string and no message string at all: decoding, the
+ * canonical check and the garbage they made were most of the collector's CPU per line
+ * (bench/RESULTS.md). The form is exactly what agent/sources/file/event-builder.ts writes for a
+ * plain line:
+ *
+ *   {"@timestamp":"T","message":M,"log":{"file":{"path":"P"},"offset":N},"host":{"name":"H",
+ *   "boot":{"id":"B"}},"agent":{"id":"A"},"event":{"id":"E"},"kiln":{"kind":"log","log":
+ *   {"fingerprint":"F"}}}
+ *
+ * with no whitespace; M is any valid JSON string literal; T, P, H, B, A, E and F are literals
+ * with no escape (so each is its value between quotes, and `JSON.stringify` of the value gives
+ * the same bytes back); N is a decimal safe integer. The batch is valid UTF-8 (checked once per
+ * batch). A line in that form is valid JSON, holds each of its keys once, no dotted key and no
+ * collector-owned field, so it is stored from its own head bytes (splice.ts). Anything else,
+ * an older agent's lines and every hostile spelling included, returns undefined and takes the
+ * general path (decode.ts), which decides what is wrong with it.
+ */
+import type { WireEvent } from '../../lib/wire.ts';
+
+/** A canonical log line's fields, as the rest of the collector reads them (no message). */
+export interface CanonicalLogEvent extends WireEvent {
+  log: { file: { path: string }; offset: number };
+  host: { name: string; boot: { id: string } };
+  agent: { id: string };
+  event: { id: string };
+  kiln: { kind: 'log'; log: { fingerprint: string } };
+}
+
+/** A canonical line: its fields, and its bytes up to the end of the message literal. */
+export interface CanonicalLine {
+  event: CanonicalLogEvent;
+  /** `{"@timestamp":"T","message":M`, as it arrived. */
+  head: Buffer;
+}
+
+const bytes = (text: string) => Buffer.from(text, 'latin1');
+const openTimestamp = bytes('{"@timestamp":"');
+const toMessage = bytes('","message":"');
+const toPath = bytes(',"log":{"file":{"path":"');
+const toOffset = bytes('"},"offset":');
+const toHostName = bytes('},"host":{"name":"');
+const toBootId = bytes('","boot":{"id":"');
+const toAgentId = bytes('"}},"agent":{"id":"');
+const toEventId = bytes('"},"event":{"id":"');
+const toFingerprint = bytes('"},"kiln":{"kind":"log","log":{"fingerprint":"');
+const close = bytes('"}}}');
+
+/** Digits of the largest offset read here: 15 always fit a safe integer. */
+const maxOffsetDigits = 15;
+
+/** The line `raw[start, end)` as a canonical log line, or undefined (see the file comment). */
+export function readCanonicalLine(raw: Buffer, start: number, end: number): CanonicalLine | undefined {
+  let at = expect(raw, start, end, openTimestamp);
+  const timestampEnd = plainString(raw, at, end);
+  if (timestampEnd < 0) return undefined;
+  const timestamp = raw.toString('utf8', at, timestampEnd);
+  at = expect(raw, timestampEnd, end, toMessage);
+  const messageEnd = stringLiteral(raw, at, end);
+  if (messageEnd < 0) return undefined;
+  const headEnd = messageEnd + 1;
+  at = expect(raw, headEnd, end, toPath);
+  const pathEnd = plainString(raw, at, end);
+  if (pathEnd < 0) return undefined;
+  const path = raw.toString('utf8', at, pathEnd);
+  at = expect(raw, pathEnd, end, toOffset);
+  if (at < 0) return undefined;
+  let offset = 0;
+  const digitsAt = at;
+  while (at < end && raw[at]! >= 0x30 && raw[at]! <= 0x39) offset = offset * 10 + (raw[at++]! - 0x30);
+  const digits = at - digitsAt;
+  if (digits === 0 || digits > maxOffsetDigits || (digits > 1 && raw[digitsAt] === 0x30)) return undefined;
+  at = expect(raw, at, end, toHostName);
+  const hostEnd = plainString(raw, at, end);
+  if (hostEnd < 0) return undefined;
+  const hostName = raw.toString('utf8', at, hostEnd);
+  at = expect(raw, hostEnd, end, toBootId);
+  const bootEnd = plainString(raw, at, end);
+  if (bootEnd < 0) return undefined;
+  const bootId = raw.toString('utf8', at, bootEnd);
+  at = expect(raw, bootEnd, end, toAgentId);
+  const agentEnd = plainString(raw, at, end);
+  if (agentEnd < 0) return undefined;
+  const agentId = raw.toString('utf8', at, agentEnd);
+  at = expect(raw, agentEnd, end, toEventId);
+  const eventEnd = plainString(raw, at, end);
+  if (eventEnd < 0) return undefined;
+  const eventId = raw.toString('utf8', at, eventEnd);
+  at = expect(raw, eventEnd, end, toFingerprint);
+  const fingerprintEnd = plainString(raw, at, end);
+  if (fingerprintEnd < 0) return undefined;
+  const fingerprint = raw.toString('utf8', at, fingerprintEnd);
+  if (expect(raw, fingerprintEnd, end, close) !== end) return undefined;
+  return {
+    event: {
+      '@timestamp': timestamp,
+      log: { file: { path }, offset },
+      host: { name: hostName, boot: { id: bootId } },
+      agent: { id: agentId },
+      event: { id: eventId },
+      kiln: { kind: 'log', log: { fingerprint } },
+    },
+    head: raw.subarray(start, headEnd),
+  };
+}
+
+/** The position after `expected` when the bytes at `at` are it; else -1 (and -1 stays -1). */
+function expect(raw: Buffer, at: number, end: number, expected: Buffer): number {
+  if (at < 0 || at + expected.length > end) return -1;
+  for (let i = 0; i < expected.length; i++) if (raw[at + i] !== expected[i]) return -1;
+  return at + expected.length;
+}
+
+/** The closing quote of a string literal with no escape and no control byte, from `at`; else -1. */
+function plainString(raw: Buffer, at: number, end: number): number {
+  if (at < 0) return -1;
+  for (let i = at; i < end; i++) {
+    const c = raw[i]!;
+    if (c === 0x22) return i;
+    if (c === 0x5c || c < 0x20) return -1;
+  }
+  return -1;
+}
+
+/** The closing quote of a valid JSON string literal whose characters start at `at`; else -1. */
+function stringLiteral(raw: Buffer, at: number, end: number): number {
+  if (at < 0) return -1;
+  for (let i = at; i < end; i++) {
+    const c = raw[i]!;
+    if (c === 0x22) return i;
+    if (c < 0x20) return -1;
+    if (c !== 0x5c) continue;
+    const escaped = raw[++i];
+    if (escaped === 0x75) {
+      if (i + 4 >= end) return -1;
+      for (let h = 1; h <= 4; h++) if (!isHexDigit(raw[i + h]!)) return -1;
+      i += 4;
+    } else if (!simpleEscapes.has(escaped ?? -1)) {
+      return -1;
+    }
+  }
+  return -1;
+}
+
+/** `\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t` (https://www.rfc-editor.org/rfc/rfc8259#section-7). */
+const simpleEscapes: ReadonlySet<number> = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
+
+function isHexDigit(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
