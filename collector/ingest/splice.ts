@@ -7,7 +7,7 @@
  * `stampIdentity` and `JSON.stringify` make of the same line (the tests hold the two paths to that).
  */
 import type { IndexNames } from '../../lib/indices.ts';
-import type { SplicedItem } from '../storage/bulk-writer/encoder.ts';
+import { type SplicedItem, splicedItem } from '../storage/bulk-writer/encoder.ts';
 import type { InstanceIdentity } from '../tokens/identity.ts';
 import type { CanonicalLine } from './canonical.ts';
 import { cloudOf, type LogIdentity, routeEvent, type TimestampWindow } from './stamp.ts';
@@ -51,12 +51,8 @@ export class LogSplicer {
   item(line: CanonicalLine): SplicedItem {
     const { names, window, nowMs, identity } = this.#context;
     const route = routeEvent(line.event, names, window, nowMs);
-    return {
-      id: storedIdOfEvent(identity.instanceId, line.event),
-      index: route.index,
-      head: line.head,
-      tail: this.tail(line, route.outOfWindow),
-    };
+    const id = storedIdOfEvent(identity.instanceId, line.event);
+    return splicedItem(id, route.index, line.head, this.tail(line, route.outOfWindow));
   }
 
   /**

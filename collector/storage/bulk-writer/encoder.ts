@@ -17,13 +17,31 @@ export interface DocumentItem {
 
 /**
  * One document to store, already JSON: `head` is the start of the line as the agent sent it and
- * `tail` the stamped rest (collector/ingest/splice.ts).
+ * `tail` the stamped rest (collector/ingest/splice.ts). Made by `splicedItem`, which also writes
+ * its action line and measures it once.
  */
 export interface SplicedItem {
-  id: string;
-  index: string;
-  head: Buffer;
-  tail: string;
+  readonly id: string;
+  readonly index: string;
+  readonly head: Buffer;
+  readonly tail: string;
+  /** The `create` action line, newline-terminated. */
+  readonly action: string;
+  /** Bytes of the whole operation: action, head, tail and the newline. */
+  readonly bytes: number;
+}
+
+/** A spliced item (see SplicedItem). */
+export function splicedItem(id: string, index: string, head: Buffer, tail: string): SplicedItem {
+  const action = actionOf(id, index);
+  return {
+    id,
+    index,
+    head,
+    tail,
+    action,
+    bytes: Buffer.byteLength(action) + head.length + Buffer.byteLength(tail) + 1,
+  };
 }
 
 /** One document to store. */
@@ -39,27 +57,27 @@ export function sourceOf(item: BulkItem): string {
   return 'doc' in item ? JSON.stringify(item.doc) : item.head.toString('utf8') + item.tail;
 }
 
-// Each item is serialized and measured once: sizing a chunk, the request and any retry reuse
-// the same text (serializing was the collector's largest CPU cost per event).
+// Each document item is serialized and measured once: sizing a chunk, the request and any
+// retry reuse the same text (serializing was the collector's largest CPU cost per event).
 const encoded = new WeakMap<DocumentItem, string>();
-const sizes = new WeakMap<BulkItem, number>();
+const sizes = new WeakMap<DocumentItem, number>();
 
 // Items of one request mostly share their index: its JSON is kept for the last one seen.
 let lastIndex = '';
 let lastIndexJson = '""';
 
-function actionOf(item: BulkItem): string {
-  if (item.index !== lastIndex) {
-    lastIndex = item.index;
-    lastIndexJson = JSON.stringify(item.index);
+function actionOf(id: string, index: string): string {
+  if (index !== lastIndex) {
+    lastIndex = index;
+    lastIndexJson = JSON.stringify(index);
   }
-  return `{"create":{"_index":${lastIndexJson},"_id":${JSON.stringify(item.id)}}}\n`;
+  return `{"create":{"_index":${lastIndexJson},"_id":${JSON.stringify(id)}}}\n`;
 }
 
 function pairOf(item: DocumentItem): string {
   let pair = encoded.get(item);
   if (pair === undefined) {
-    pair = `${actionOf(item)}${JSON.stringify(item.doc)}\n`;
+    pair = `${actionOf(item.id, item.index)}${JSON.stringify(item.doc)}\n`;
     encoded.set(item, pair);
   }
   return pair;
@@ -67,17 +85,15 @@ function pairOf(item: DocumentItem): string {
 
 /** The two NDJSON lines of one item's `create` operation, newline-terminated. */
 export function encodeBulkItem(item: BulkItem): string {
-  return 'doc' in item ? pairOf(item) : `${actionOf(item)}${sourceOf(item)}\n`;
+  return 'doc' in item ? pairOf(item) : `${item.action}${sourceOf(item)}\n`;
 }
 
 /** The bytes of one item's `create` operation. */
 export function encodedBytes(item: BulkItem): number {
+  if (!('doc' in item)) return item.bytes;
   let size = sizes.get(item);
   if (size === undefined) {
-    size =
-      'doc' in item
-        ? Buffer.byteLength(pairOf(item))
-        : Buffer.byteLength(actionOf(item)) + item.head.length + Buffer.byteLength(item.tail) + 1;
+    size = Buffer.byteLength(pairOf(item));
     sizes.set(item, size);
   }
   return size;
@@ -93,7 +109,7 @@ export function encodeBulkCreate(items: readonly BulkItem[]): Buffer {
     if ('doc' in item) {
       at += body.write(pairOf(item), at);
     } else {
-      at += body.write(actionOf(item), at);
+      at += body.write(item.action, at);
       at += item.head.copy(body, at);
       at += body.write(item.tail, at);
       body[at++] = 0x0a;

@@ -5,6 +5,7 @@ import {
   encodeBulkCreate,
   encodeBulkItem,
   encodedBytes,
+  splicedItem,
 } from '../../../../collector/storage/bulk-writer/encoder.ts';
 import { classifyBulkItems } from '../../../../collector/storage/bulk-writer/response.ts';
 
@@ -22,12 +23,12 @@ describe('encodeBulkCreate', () => {
 });
 
 describe('encodeBulkCreate with spliced items', () => {
-  const spliced = {
-    id: 'c3',
-    index: 'kiln-logs-2026.11.22',
-    head: Buffer.from('{"@timestamp":"2026-11-22T10:00:00.000Z","message":"café ✓"'),
-    tail: ',"host":{"name":"wéb-1"}}',
-  };
+  const spliced = splicedItem(
+    'c3',
+    'kiln-logs-2026.11.22',
+    Buffer.from('{"@timestamp":"2026-11-22T10:00:00.000Z","message":"café ✓"'),
+    ',"host":{"name":"wéb-1"}}',
+  );
 
   it('writes the head bytes as they are and the tail after them, beside object documents', () => {
     const body = encodeBulkCreate([

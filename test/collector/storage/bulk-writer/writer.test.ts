@@ -10,6 +10,7 @@ import {
   type DocumentItem,
   type SplicedItem,
   sourceOf,
+  splicedItem,
 } from '../../../../collector/storage/bulk-writer/encoder.ts';
 import { BulkWriter } from '../../../../collector/storage/bulk-writer/writer.ts';
 import { setupStorage } from '../../../../collector/storage/setup.ts';
@@ -88,12 +89,13 @@ describe('BulkWriter on the shared cluster', () => {
 
   it('stores spliced items beside object documents, and dead-letters a refused one with its text', async () => {
     const [plain] = logEvents(names, 1, 30_000);
-    const spliced = (n: number, offset: string): SplicedItem => ({
-      id: `evt-${n}`,
-      index: names.daily('logs', day),
-      head: Buffer.from(`{"@timestamp":"${new Date(day + n).toISOString()}","message":"GET /café/${n} 200"`),
-      tail: `,"log":{"file":{"path":"/var/log/app.log"},"offset":${offset}},"cloud":{"instance":{"id":"i-0abc"}},"kiln":{"kind":"log"}}`,
-    });
+    const spliced = (n: number, offset: string): SplicedItem =>
+      splicedItem(
+        `evt-${n}`,
+        names.daily('logs', day),
+        Buffer.from(`{"@timestamp":"${new Date(day + n).toISOString()}","message":"GET /café/${n} 200"`),
+        `,"log":{"file":{"path":"/var/log/app.log"},"offset":${offset}},"cloud":{"instance":{"id":"i-0abc"}},"kiln":{"kind":"log"}}`,
+      );
     const report = await writer.write([plain!, spliced(30_001, '20'), spliced(30_002, '"not-a-number"')]);
     expect(report.stored).toEqual(['evt-30000', 'evt-30001']);
     expect(report.deadLettered.map((d) => d.id)).toEqual(['evt-30002']);
