@@ -48,6 +48,37 @@ export interface BatchResult {
 }
 
 /**
+ * The request header by which an agent asks for the compact answer (`kiln-ack: compact`). A
+ * collector that does not know it answers a BatchResult, which the agent still reads.
+ */
+export const compactAckHeader = 'kiln-ack';
+
+/**
+ * The compact answer to a batch: how many events it covers, and the exceptions by id. Every event
+ * of the batch not in `failed` is durable (stored, a duplicate, or in `deadLettered`). Listing
+ * every stored id made the answer about 25 bytes an event, which both ends paid to write and read;
+ * the agent checks `events` against what it sent and resends the whole batch when they differ.
+ */
+export interface BatchAck {
+  events: number;
+  storedCount: number;
+  duplicateCount: number;
+  deadLettered: EventRejection[];
+  failed: EventRejection[];
+}
+
+/** The compact answer (BatchAck) of a result covering `events` events. */
+export function compactAck(result: BatchResult, events: number): BatchAck {
+  return {
+    events,
+    storedCount: result.stored.length,
+    duplicateCount: result.duplicates.length,
+    deadLettered: result.deadLettered,
+    failed: result.failed,
+  };
+}
+
+/**
  * The body of `POST /v1/enroll`. On EC2 the agent sends its signed instance identity document
  * (`attestation`) and no token; elsewhere an `enrollmentToken`. Either way it sends the secret it
  * chose at its first enrollment (kept in its state directory): the collector binds the instance

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import { KilnError } from '../../lib/errors.ts';
-import { collectorPaths, type EnrollRequest, type EnrollResponse } from '../../lib/wire.ts';
+import { collectorPaths, compactAckHeader, type EnrollRequest, type EnrollResponse } from '../../lib/wire.ts';
 
 /** A raw HTTP answer. */
 export interface HttpAnswer {
@@ -52,6 +52,7 @@ export class CollectorClient {
         'content-type': 'application/x-ndjson',
         'content-encoding': 'gzip',
         authorization: `Bearer ${instanceToken}`,
+        [compactAckHeader]: 'compact',
       },
       signal,
     );

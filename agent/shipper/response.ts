@@ -6,7 +6,7 @@
  * with backoff. Like OpenTelemetry's export results, outcomes are a union, not exceptions.
  */
 import { classifyStatus, parseRetryAfterMs } from '../../lib/retry.ts';
-import type { BatchResult } from '../../lib/wire.ts';
+import type { BatchAck, BatchResult } from '../../lib/wire.ts';
 
 /** The outcome of one POST /v1/batches. */
 export type SendOutcome =
@@ -24,9 +24,9 @@ export function classifyBatchResponse(
   nowMs: number,
 ): SendOutcome {
   if (status === 200) {
-    let result: BatchResult;
+    let result: Partial<BatchResult & BatchAck>;
     try {
-      result = JSON.parse(body) as BatchResult;
+      result = JSON.parse(body) as Partial<BatchResult & BatchAck>;
     } catch {
       return {
         kind: 'retry',
@@ -34,6 +34,7 @@ export function classifyBatchResponse(
         reason: 'the collector answered 200 with a body that is not JSON',
       };
     }
+    if (typeof result.events === 'number') return fromCompactAck(result, sentIds);
     const durable = new Set<string>([
       ...(result.stored ?? []),
       ...(result.duplicates ?? []),
@@ -48,6 +49,25 @@ export function classifyBatchResponse(
   const failure = classifyStatus(status);
   const afterMs = failure === 'throttled' ? parseRetryAfterMs(retryAfter, nowMs) : undefined;
   return { kind: 'retry', afterMs, reason: `${status} ${summarize(body)}` };
+}
+
+/**
+ * A compact answer names only the failed events; it must cover exactly the events sent, or
+ * nothing in it is believed and the whole batch is sent again.
+ */
+function fromCompactAck(ack: Partial<BatchAck>, sentIds: readonly string[]): SendOutcome {
+  if (ack.events !== sentIds.length) {
+    return {
+      kind: 'retry',
+      afterMs: undefined,
+      reason: `the collector's answer covers ${ack.events} events, not the ${sentIds.length} sent`,
+    };
+  }
+  const failedIds = new Set((ack.failed ?? []).map((r) => r.id));
+  const durable = new Set<string>();
+  const failed = new Set<string>();
+  for (const id of sentIds) (failedIds.has(id) ? failed : durable).add(id);
+  return { kind: 'result', durable, failed };
 }
 
 function summarize(body: string): string {

@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IndexNames } from '../../lib/indices.ts';
 import type { Logger } from '../../lib/log.ts';
-import type { BatchResult, WireEvent } from '../../lib/wire.ts';
+import { type BatchResult, compactAck, compactAckHeader, type WireEvent } from '../../lib/wire.ts';
 import type { DocumentItem } from '../storage/bulk-writer/encoder.ts';
 import type { BulkWriter, Refusal } from '../storage/bulk-writer/writer.ts';
 import type { InstanceIdentity } from '../tokens/identity.ts';
@@ -117,10 +117,11 @@ export class BatchHandler {
       });
       const result = await this.#store(identity, decoded);
       const unavailable = result.failed.length === decoded.length;
+      const compact = req.headers[compactAckHeader] === 'compact';
       sendJson(
         res,
         unavailable ? 503 : 200,
-        result,
+        compact ? compactAck(result, decoded.length) : result,
         unavailable ? retryAfter(limits.retryAfterSeconds * 1000) : {},
       );
     } catch (error) {

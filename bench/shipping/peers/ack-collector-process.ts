@@ -1,7 +1,8 @@
 /**
  * A collector stand-in for measuring the agent alone: it speaks the real wire protocol
- * (lib/wire.ts — POST /v1/enroll, gzip NDJSON POST /v1/batches answered with a BatchResult) but
- * stores nothing: every event of a batch is acknowledged as `stored`. `GET /count` says how many
+ * (lib/wire.ts — POST /v1/enroll, gzip NDJSON POST /v1/batches answered with a BatchResult, or
+ * the compact BatchAck when asked, as the collector does) but stores nothing: every event of a
+ * batch is acknowledged as `stored`. `GET /count` says how many
  * log events it has acknowledged. Usage: node ack-collector-process.ts PORT
  */
 import { createServer, type IncomingMessage } from 'node:http';
@@ -9,6 +10,8 @@ import { gunzipSync } from 'node:zlib';
 import {
   type BatchResult,
   collectorPaths,
+  compactAck,
+  compactAckHeader,
   type EnrollRequest,
   type EnrollResponse,
   type WireEvent,
@@ -52,7 +55,8 @@ const server = createServer(async (req, res) => {
         result.stored.push(event.event.id);
         if (event.kiln.kind === 'log') logEvents++;
       }
-      return reply(200, result);
+      const compact = req.headers[compactAckHeader] === 'compact';
+      return reply(200, compact ? compactAck(result, result.stored.length) : result);
     }
     reply(404, { error: 'not_found' });
   } catch (error) {

@@ -16,6 +16,33 @@ describe('classifyBatchResponse', () => {
     expect(outcome).toEqual({ kind: 'result', durable: new Set(['a', 'b', 'c']), failed: new Set(['d']) });
   });
 
+  it('reads a compact answer: every event it covers but the failed ones is durable', () => {
+    const body = JSON.stringify({
+      events: 4,
+      storedCount: 2,
+      duplicateCount: 0,
+      deadLettered: [{ id: 'c', reason: 'mapper_parsing_exception' }],
+      failed: [{ id: 'd', reason: 'Elasticsearch unavailable' }],
+    });
+    const outcome = classifyBatchResponse(200, undefined, body, ids, now);
+    expect(outcome).toEqual({ kind: 'result', durable: new Set(['a', 'b', 'c']), failed: new Set(['d']) });
+  });
+
+  it('believes nothing in a compact answer that covers another number of events, and sends it all again', () => {
+    const body = JSON.stringify({
+      events: 3,
+      storedCount: 3,
+      duplicateCount: 0,
+      deadLettered: [],
+      failed: [],
+    });
+    expect(classifyBatchResponse(200, undefined, body, ids, now)).toEqual({
+      kind: 'retry',
+      afterMs: undefined,
+      reason: "the collector's answer covers 3 events, not the 4 sent",
+    });
+  });
+
   const cases: Array<[string, number, string | undefined, string, unknown]> = [
     ['401 means enroll again', 401, undefined, '{}', { kind: 'unauthorized' }],
     [
