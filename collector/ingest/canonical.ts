@@ -47,6 +47,34 @@ const toEventId = bytes('"},"event":{"id":"');
 const toFingerprint = bytes('"},"kiln":{"kind":"log","log":{"fingerprint":"');
 const close = bytes('"}}}');
 
+/**
+ * The last value read for a field that repeats line after line (a file's path, the host name,
+ * the boot id, the agent id, the fingerprint): equal bytes give the same string, not a new one.
+ */
+class RepeatedString {
+  #bytes = Buffer.alloc(0);
+  #value = '';
+
+  read(raw: Buffer, from: number, to: number): string {
+    const length = to - from;
+    const last = this.#bytes;
+    if (length === last.length) {
+      let i = 0;
+      while (i < length && raw[from + i] === last[i]) i++;
+      if (i === length) return this.#value;
+    }
+    this.#bytes = Buffer.from(raw.subarray(from, to));
+    this.#value = raw.toString('utf8', from, to);
+    return this.#value;
+  }
+}
+
+const paths = new RepeatedString();
+const hostNames = new RepeatedString();
+const bootIds = new RepeatedString();
+const agentIds = new RepeatedString();
+const fingerprints = new RepeatedString();
+
 /** Digits of the largest offset read here: 15 always fit a safe integer. */
 const maxOffsetDigits = 15;
 
@@ -63,7 +91,7 @@ export function readCanonicalLine(raw: Buffer, start: number, end: number): Cano
   at = expect(raw, headEnd, end, toPath);
   const pathEnd = plainString(raw, at, end);
   if (pathEnd < 0) return undefined;
-  const path = raw.toString('utf8', at, pathEnd);
+  const path = paths.read(raw, at, pathEnd);
   at = expect(raw, pathEnd, end, toOffset);
   if (at < 0) return undefined;
   let offset = 0;
@@ -74,15 +102,15 @@ export function readCanonicalLine(raw: Buffer, start: number, end: number): Cano
   at = expect(raw, at, end, toHostName);
   const hostEnd = plainString(raw, at, end);
   if (hostEnd < 0) return undefined;
-  const hostName = raw.toString('utf8', at, hostEnd);
+  const hostName = hostNames.read(raw, at, hostEnd);
   at = expect(raw, hostEnd, end, toBootId);
   const bootEnd = plainString(raw, at, end);
   if (bootEnd < 0) return undefined;
-  const bootId = raw.toString('utf8', at, bootEnd);
+  const bootId = bootIds.read(raw, at, bootEnd);
   at = expect(raw, bootEnd, end, toAgentId);
   const agentEnd = plainString(raw, at, end);
   if (agentEnd < 0) return undefined;
-  const agentId = raw.toString('utf8', at, agentEnd);
+  const agentId = agentIds.read(raw, at, agentEnd);
   at = expect(raw, agentEnd, end, toEventId);
   const eventEnd = plainString(raw, at, end);
   if (eventEnd < 0) return undefined;
@@ -90,7 +118,7 @@ export function readCanonicalLine(raw: Buffer, start: number, end: number): Cano
   at = expect(raw, eventEnd, end, toFingerprint);
   const fingerprintEnd = plainString(raw, at, end);
   if (fingerprintEnd < 0) return undefined;
-  const fingerprint = raw.toString('utf8', at, fingerprintEnd);
+  const fingerprint = fingerprints.read(raw, at, fingerprintEnd);
   if (expect(raw, fingerprintEnd, end, close) !== end) return undefined;
   return {
     event: {

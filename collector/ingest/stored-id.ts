@@ -25,7 +25,20 @@ const offsetDigits = 16;
 const maxCachedPrefixes = 4096;
 const prefixes = new Map<string, string>();
 
+// The last file's prefix: a batch is mostly one file's lines.
+let lastInstanceId = '';
+let lastFingerprint = '';
+let lastPrefix = '';
+
 function filePrefix(instanceId: string, fingerprint: string): string {
+  if (instanceId === lastInstanceId && fingerprint === lastFingerprint) return lastPrefix;
+  lastPrefix = cachedFilePrefix(instanceId, fingerprint);
+  lastInstanceId = instanceId;
+  lastFingerprint = fingerprint;
+  return lastPrefix;
+}
+
+function cachedFilePrefix(instanceId: string, fingerprint: string): string {
   const key = `${instanceId}\u0000${fingerprint}`;
   let prefix = prefixes.get(key);
   if (prefix === undefined) {
