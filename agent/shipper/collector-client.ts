@@ -43,14 +43,19 @@ export class CollectorClient {
     });
   }
 
-  /** POSTs a gzip NDJSON batch with the instance token. Network failures throw. */
-  async sendBatch(gzipped: Buffer, instanceToken: string, signal?: AbortSignal): Promise<HttpAnswer> {
+  /** POSTs a compressed NDJSON batch with the instance token. Network failures throw. */
+  async sendBatch(
+    compressed: Buffer,
+    encoding: 'zstd' | 'gzip',
+    instanceToken: string,
+    signal?: AbortSignal,
+  ): Promise<HttpAnswer> {
     return this.#post(
       collectorPaths.batches,
-      gzipped,
+      compressed,
       {
         'content-type': 'application/x-ndjson',
-        'content-encoding': 'gzip',
+        'content-encoding': encoding,
         authorization: `Bearer ${instanceToken}`,
         [compactAckHeader]: 'compact',
       },

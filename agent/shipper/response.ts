@@ -1,7 +1,8 @@
 /**
  * What the collector's answer to a batch means for the shipper (pure), per the contract in
  * lib/wire.ts: a BatchResult splits the events into durable and failed; 401 means the instance
- * token is no longer valid (enroll again); 413 and 400 are about this batch (split it to
+ * token is no longer valid (enroll again); 415 that the collector does not read the batch's
+ * compression (send gzip); 413 and 400 are about this batch (split it to
  * isolate the culprit); 429/503 are throttling (wait Retry-After); other failures are retried
  * with backoff. Like OpenTelemetry's export results, outcomes are a union, not exceptions.
  */
@@ -13,7 +14,8 @@ export type SendOutcome =
   | { kind: 'result'; durable: Set<string>; failed: Set<string> }
   | { kind: 'unauthorized' }
   | { kind: 'split'; reason: string }
-  | { kind: 'retry'; afterMs: number | undefined; reason: string };
+  | { kind: 'retry'; afterMs: number | undefined; reason: string }
+  | { kind: 'unsupported-encoding'; reason: string };
 
 /** Classifies an HTTP answer to a batch of `sentIds`. */
 export function classifyBatchResponse(
@@ -45,6 +47,7 @@ export function classifyBatchResponse(
     return { kind: 'result', durable, failed };
   }
   if (status === 401) return { kind: 'unauthorized' };
+  if (status === 415) return { kind: 'unsupported-encoding', reason: `415 ${summarize(body)}` };
   if (status === 413 || status === 400) return { kind: 'split', reason: `${status} ${summarize(body)}` };
   const failure = classifyStatus(status);
   const afterMs = failure === 'throttled' ? parseRetryAfterMs(retryAfter, nowMs) : undefined;

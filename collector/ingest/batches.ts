@@ -18,7 +18,14 @@ import { DecodeError, decodeBatch } from './decode.ts';
 import { refuseUnread, retryAfter, sendError, sendJson } from './http-io.ts';
 import { itemsOfBatch } from './items.ts';
 import { type ByteBudget, InFlight, KeyedBuckets } from './rate-limit.ts';
-import { encodingOf, inflateBounded, ReceiveError, Reservation, readBoundedBody } from './receive.ts';
+import {
+  encodingOf,
+  inflateBounded,
+  ReceiveError,
+  Reservation,
+  readBoundedBody,
+  zstdAvailable,
+} from './receive.ts';
 import type { LogIdentity } from './stamp.ts';
 import { storedIdOfEvent } from './stored-id.ts';
 
@@ -62,7 +69,7 @@ export class BatchHandler {
         res,
         415,
         'unsupported_encoding',
-        `Content-Encoding must be gzip or identity, not "${req.headers['content-encoding']}"`,
+        `Content-Encoding must be ${zstdAvailable ? 'zstd, gzip' : 'gzip'} or identity, not "${req.headers['content-encoding']}"`,
       );
     }
     const id = identity.instanceId;
@@ -103,7 +110,9 @@ export class BatchHandler {
     try {
       const body = await readBoundedBody(req, limits.maxBodyBytes, reservation);
       const raw =
-        encoding === 'gzip' ? await inflateBounded(body, limits.maxInflatedBytes, reservation) : body;
+        encoding === 'identity'
+          ? body
+          : await inflateBounded(body, limits.maxInflatedBytes, reservation, encoding);
       if (encoding === 'identity' && raw.length > limits.maxInflatedBytes) {
         throw new ReceiveError(
           413,

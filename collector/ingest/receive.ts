@@ -5,7 +5,7 @@
  * stream on the thread pool, stopping at the cap instead of allocating what a bomb asks for.
  */
 import type { IncomingMessage } from 'node:http';
-import { createGunzip } from 'node:zlib';
+import * as zlib from 'node:zlib';
 import type { ByteBudget } from './rate-limit.ts';
 
 /** Why a body was refused; `status` is the answer (413 too large, 415 encoding, 400 bad gzip, 503 budget). */
@@ -19,12 +19,19 @@ export class ReceiveError extends Error {
 }
 
 /** The encodings a batch may have (https://www.rfc-editor.org/rfc/rfc9110#name-content-encoding). */
-export function encodingOf(header: string | undefined): 'identity' | 'gzip' | undefined {
+export function encodingOf(header: string | undefined): BodyEncoding | undefined {
   const value = (header ?? '').trim().toLowerCase();
   if (value === '' || value === 'identity') return 'identity';
   if (value === 'gzip' || value === 'x-gzip') return 'gzip';
+  if (value === 'zstd' && zstdAvailable) return 'zstd';
   return undefined;
 }
+
+/** The `Content-Encoding`s of a batch the collector reads. */
+export type BodyEncoding = 'identity' | 'gzip' | 'zstd';
+
+/** Whether this Node has zstd (zlib's, since Node 22.15 and 23.8); without it, zstd is refused (415). */
+export const zstdAvailable = typeof (zlib as Partial<typeof zlib>).createZstdDecompress === 'function';
 
 /** A reservation on the byte budget that grows chunk by chunk and is released once. */
 export class Reservation {
@@ -76,10 +83,15 @@ export async function readBoundedBody(
   return Buffer.concat(chunks, size);
 }
 
-/** Inflates a gzip body, failing at `maxBytes` of output, reserving as it goes. */
-export function inflateBounded(body: Buffer, maxBytes: number, reservation: Reservation): Promise<Buffer> {
+/** Inflates a gzip or zstd body, failing at `maxBytes` of output, reserving as it goes. */
+export function inflateBounded(
+  body: Buffer,
+  maxBytes: number,
+  reservation: Reservation,
+  encoding: 'gzip' | 'zstd' = 'gzip',
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const gunzip = createGunzip();
+    const gunzip = encoding === 'zstd' ? zlib.createZstdDecompress() : zlib.createGunzip();
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
@@ -106,7 +118,7 @@ export function inflateBounded(body: Buffer, maxBytes: number, reservation: Rese
       chunks.push(chunk);
     });
     gunzip.on('error', (error) =>
-      fail(new ReceiveError(400, `the body is not valid gzip: ${error.message}`)),
+      fail(new ReceiveError(400, `the body is not valid ${encoding}: ${error.message}`)),
     );
     gunzip.on('end', () => {
       if (!failed) resolve(Buffer.concat(chunks, size));

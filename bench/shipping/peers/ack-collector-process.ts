@@ -6,7 +6,7 @@
  * log events it has acknowledged. Usage: node ack-collector-process.ts PORT
  */
 import { createServer, type IncomingMessage } from 'node:http';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import {
   type BatchResult,
   collectorPaths,
@@ -24,7 +24,8 @@ async function body(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const raw = Buffer.concat(chunks);
-  return req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+  const encoding = req.headers['content-encoding'];
+  return encoding === 'gzip' ? gunzipSync(raw) : encoding === 'zstd' ? zstdDecompressSync(raw) : raw;
 }
 
 const server = createServer(async (req, res) => {

@@ -13,13 +13,17 @@ import { countDocs, dropIndices } from '../es-target.ts';
 import { type Child, waitUntil } from '../processes.ts';
 import type { BenchContext, Shipper } from '../shipper.ts';
 
-/** The agent's shipping settings in the benchmark (its defaults, stated). */
+/**
+ * The agent's shipping settings in the benchmark: its defaults, stated; KILN_BENCH_IN_FLIGHT and
+ * KILN_BENCH_QUEUED_MIB try others (the settings line says what ran).
+ */
 export const kilnAgentSettings = {
   batchMaxEvents: 2000,
   batchMaxBytes: 2 * 1024 * 1024,
   flushIntervalMs: 1000,
-  maxInFlight: 2,
+  maxInFlight: Number(process.env.KILN_BENCH_IN_FLIGHT ?? 2),
   maxQueuedEvents: 20_000,
+  maxQueuedBytes: Number(process.env.KILN_BENCH_QUEUED_MIB ?? 4) * 1024 * 1024,
 } as const;
 
 /** The agent config for one run (pure). */
@@ -40,7 +44,9 @@ export function agentConfig(o: {
   };
 }
 
-const settingsLine = `agent defaults: ${kilnAgentSettings.batchMaxEvents} events / ≤2 MiB per gzip batch, ${kilnAgentSettings.maxInFlight} in flight, ≤${kilnAgentSettings.maxQueuedEvents} queued; checkpoints only on acknowledgement`;
+const settingsLine = `agent: ${kilnAgentSettings.batchMaxEvents} events / ≤2 MiB per zstd batch, ${kilnAgentSettings.maxInFlight} in flight, ≤${kilnAgentSettings.maxQueuedEvents} events / ${kilnAgentSettings.maxQueuedBytes / 1024 / 1024} MiB queued; checkpoints only on acknowledgement`;
+// KILN_BENCH_COLLECTOR_CONFIG: a collector config file (e.g. other `limits.perInstance`).
+const collectorConfig = process.env.KILN_BENCH_COLLECTOR_CONFIG;
 
 async function waitReady(child: Child, url: string): Promise<void> {
   await waitUntil(`${child.name} on ${url}`, async () => {
@@ -110,6 +116,9 @@ export function kilnShipper(ctx: BenchContext, version: string): Shipper {
         ctx.esUrl,
         '--index-prefix',
         prefix,
+        ...(process.env.KILN_BENCH_COLLECTOR_CONFIG
+          ? ['--config', process.env.KILN_BENCH_COLLECTOR_CONFIG]
+          : []),
       ],
       join(dir, 'collector.out'),
       // KILN_BENCH_COLLECTOR_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles it.
@@ -120,7 +129,7 @@ export function kilnShipper(ctx: BenchContext, version: string): Shipper {
   };
   return {
     name: `kiln ${version} (agent → collector)`,
-    settings: `${settingsLine}; collector: create on deterministic ids, 5 s refresh`,
+    settings: `${settingsLine}; collector: create on deterministic ids, 5 s refresh, ${collectorConfig ? `config ${collectorConfig}` : 'default limits (one instance: 16 MiB/s sent + inflated)'}`,
     async setUp() {
       const port = await freePort();
       url = `http://127.0.0.1:${port}`;
@@ -165,7 +174,7 @@ export function kilnAgentAloneShipper(ctx: BenchContext, version: string): Shipp
   let url = '';
   return {
     name: `kiln ${version} agent alone (ack-only stand-in)`,
-    settings: `${settingsLine}; the stand-in answers every batch with all ids stored (lib/wire.ts BatchResult)`,
+    settings: `${settingsLine}; the stand-in answers every batch with all ids stored (lib/wire.ts BatchAck)`,
     async setUp() {
       const port = await freePort();
       url = `http://127.0.0.1:${port}`;

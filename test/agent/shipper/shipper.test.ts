@@ -78,7 +78,7 @@ async function pushAll(s: Shipper, from: number, count: number, durable: Set<str
 }
 
 describe('Shipper', () => {
-  it('sends gzip NDJSON with the bearer token, in batches of at most maxEvents', async () => {
+  it('sends zstd NDJSON with the bearer token, in batches of at most maxEvents', async () => {
     const s = shipper({ maxEvents: 4, flushIntervalMs: 60_000 });
     const durable = new Set<string>();
     await pushAll(s, 0, 10, durable);
@@ -86,9 +86,39 @@ describe('Shipper', () => {
     expect(await s.waitIdle(10_000)).toBe(true);
     expect(durable.size).toBe(10);
     expect(collector.batches.map((b) => b.events.length)).toEqual([4, 4, 2]);
-    expect(collector.batches.every((b) => b.encoding === 'gzip' && b.token === 'instance-token-1')).toBe(
+    expect(collector.batches.every((b) => b.encoding === 'zstd' && b.token === 'instance-token-1')).toBe(
       true,
     );
+    expect(collector.messages().sort()).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`).sort());
+  });
+
+  it('sends gzip from the first 415 on, to a collector that does not read zstd, and loses nothing', async () => {
+    collector.script = (batch) =>
+      batch.encoding === 'zstd'
+        ? {
+            status: 415,
+            body: {
+              error: {
+                code: 'unsupported_encoding',
+                reason: 'Content-Encoding must be gzip or identity, not "zstd"',
+              },
+            },
+          }
+        : undefined;
+    const s = shipper({ maxEvents: 4, flushIntervalMs: 60_000, backoffBaseMs: 60_000, backoffMaxMs: 60_000 });
+    const durable = new Set<string>();
+    await pushAll(s, 0, 10, durable);
+    s.flushNow();
+    expect(await s.waitIdle(10_000)).toBe(true);
+    expect(durable.size).toBe(10);
+    // The batches already in flight when the first 415 came were zstd too; none after it.
+    const encodings = collector.batches.map((b) => b.encoding);
+    expect(encodings.indexOf('gzip')).toBeGreaterThan(0);
+    expect(encodings.slice(encodings.indexOf('gzip'))).not.toContain('zstd');
+    const gzipIds = collector.batches
+      .filter((b) => b.encoding === 'gzip')
+      .flatMap((b) => b.events.map((e) => e.event.id));
+    expect(gzipIds.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `id-${i}`).sort());
     expect(collector.messages().sort()).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`).sort());
   });
 

@@ -1,6 +1,6 @@
 /**
  * A small HTTP server on 127.0.0.1:0 that speaks the collector's contract (lib/wire.ts):
- * POST /v1/enroll → {instanceToken, instanceId}; POST /v1/batches with gzip NDJSON and a bearer
+ * POST /v1/enroll → {instanceToken, instanceId}; POST /v1/batches with zstd or gzip NDJSON and a bearer
  * token → BatchResult. Tests script its answers to drive the shipper through retries, 401,
  * 413 and partial failures. The real collector (with Elasticsearch) is exercised by the lead's
  * end-to-end tests in test/e2e/.
@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import type { BatchResult, WireEvent } from '../../../lib/wire.ts';
 
 /** One received batch. */
@@ -82,7 +82,12 @@ export class TestCollector {
       return send(200, { instanceToken: this.validToken, instanceId: request.instance.id });
     }
     const encoding = req.headers['content-encoding'];
-    const text = encoding === 'gzip' ? gunzipSync(body).toString() : body.toString();
+    const text =
+      encoding === 'gzip'
+        ? gunzipSync(body).toString()
+        : encoding === 'zstd'
+          ? zstdDecompressSync(body).toString()
+          : body.toString();
     const events = text
       .split('\n')
       .filter((l) => l !== '')

@@ -1,5 +1,5 @@
-/** Receiving bodies: gzip inflated as a stream and stopped at its cap, the shared byte budget, encodings. */
-import { gzipSync } from 'node:zlib';
+/** Receiving bodies: gzip and zstd inflated as a stream and stopped at its cap, the shared byte budget, encodings. */
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ByteBudget, InFlight, KeyedBuckets } from '../../../collector/ingest/rate-limit.ts';
 import {
@@ -43,6 +43,25 @@ describe('inflateBounded', () => {
     expect(budget.used).toBe(0);
   });
 
+  it('inflates a zstd body, and stops a 60 MiB zstd bomb at the per-batch cap (413)', async () => {
+    const budget = new ByteBudget(64 * 1024 * 1024);
+    const small = new Reservation(budget);
+    const raw = await inflateBounded(zstdCompressSync('hello\n'.repeat(1000)), 1024 * 1024, small, 'zstd');
+    expect(raw.toString()).toBe('hello\n'.repeat(1000));
+    small.release();
+    const bomb = zstdCompressSync(Buffer.alloc(60 * 1024 * 1024, 'a'));
+    expect(bomb.length).toBeLessThan(100 * 1024);
+    const reservation = new Reservation(budget);
+    const error = await failure(inflateBounded(bomb, 8 * 1024 * 1024, reservation, 'zstd'));
+    expect(error.status).toBe(413);
+    expect(error.message).toBe('the batch inflates to more than 8388608 bytes; send smaller batches');
+    expect(budget.used).toBeLessThanOrEqual(8 * 1024 * 1024);
+    reservation.release();
+    const bad = await failure(inflateBounded(gzipSync('x'), 10_000, new Reservation(budget), 'zstd'));
+    expect(bad.status).toBe(400);
+    expect(bad.message).toMatch(/^the body is not valid zstd/);
+  });
+
   it('answers 503 when the shared budget is spent, and 400 for a body that is not gzip', async () => {
     const budget = new ByteBudget(1000);
     const held = new Reservation(budget);
@@ -65,6 +84,8 @@ describe('encodingOf', () => {
     ['gzip', 'gzip'],
     ['GZIP', 'gzip'],
     ['x-gzip', 'gzip'],
+    ['zstd', 'zstd'],
+    ['ZSTD', 'zstd'],
     ['br', undefined],
     ['gzip, br', undefined],
     ['deflate', undefined],

@@ -3,7 +3,7 @@
  * fleet-wide), one holder per instance id, batches, identity stamping, and each error answer
  * (401, 403, 409, 400 with line, 405, 413, 415, 503 with Retry-After).
  */
-import { gzipSync } from 'node:zlib';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogEventEncoder } from '../../../agent/sources/file/event-builder.ts';
 import { CollectorServer } from '../../../collector/ingest/server.ts';
@@ -453,6 +453,29 @@ describe('health and methods', () => {
     expect((await fetch(`${url}/v1/batches`)).status).toBe(405);
     expect((await fetch(`${url}/v1/enroll`, { method: 'PUT' })).status).toBe(405);
     expect((await fetch(`${url}/nope`)).status).toBe(404);
+  });
+
+  it('reads a zstd batch as it reads a gzip one', async () => {
+    const token = await enroll('i-zstd');
+    const body = zstdCompressSync(
+      Buffer.from([logEvent('z1'), logEvent('z2')].map((e) => JSON.stringify(e)).join('\n')),
+    );
+    const res = await fetch(`${url}/v1/batches`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-encoding': 'zstd', 'kiln-ack': 'compact' },
+      body,
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      events: 2,
+      storedCount: 2,
+      duplicateCount: 0,
+      deadLettered: [],
+      failed: [],
+    });
+    expect(await countDocs(client, names.pattern('logs'), { term: { 'cloud.instance.id': 'i-zstd' } })).toBe(
+      2,
+    );
   });
 
   it('answers 415 to a Content-Encoding it does not speak, storing nothing', async () => {
