@@ -4,8 +4,9 @@
  * (normalize.ts), and checked against the wire schema. A malformed line fails the whole batch with
  * its line number, so the agent never half-ships a batch; an event that is only too large, or whose
  * keys conflict, is kept with its reason and dead-lettered, so it is never retried forever.
+ * A line in the agent's own canonical form is read from its bytes instead (canonical.ts): it
+ * cannot be nested too deep or hold a dotted key, and it is checked against the same schema.
  */
-
 import { isUtf8 } from 'node:buffer';
 import { eventKinds, type WireEvent } from '../../lib/wire.ts';
 import { type CanonicalLine, readCanonicalLine } from './canonical.ts';
