@@ -2,7 +2,7 @@
  * kiln itself (agent → collector → Elasticsearch) and the agent alone against a collector
  * stand-in that acknowledges without storing. Both run the shipped bundles in dist/.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TokenStore } from '../../../collector/tokens/token-store.ts';
 import { createEsClient } from '../../../lib/es.ts';
@@ -129,7 +129,7 @@ export function kilnShipper(ctx: BenchContext, version: string): Shipper {
   };
   return {
     name: `kiln ${version} (agent → collector)`,
-    settings: `${settingsLine}; collector: create on deterministic ids, 5 s refresh, ${collectorConfig ? `config ${collectorConfig}` : 'default limits (one instance: 16 MiB/s sent + inflated)'}`,
+    settings: `${settingsLine}; collector: create on deterministic ids, 5 s refresh, ${collectorConfig ? `config \`${readFileSync(collectorConfig, 'utf8').trim().replace(/\s+/g, ' ')}\`` : 'default limits (one instance: 16 MiB/s sent + inflated)'}`,
     async setUp() {
       const port = await freePort();
       url = `http://127.0.0.1:${port}`;
