@@ -3,100 +3,20 @@
  * fleet-wide), one holder per instance id, batches, identity stamping, and each error answer
  * (401, 403, 409, 400 with line, 405, 413, 415, 503 with Retry-After).
  */
-import { gzipSync, zstdCompressSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogEventEncoder } from '../../../agent/sources/file/event-builder.ts';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
 import { CollectorServer } from '../../../collector/ingest/server.ts';
 import { storedIdOf } from '../../../collector/ingest/stamp.ts';
-import { setupStorage } from '../../../collector/storage/setup.ts';
 import { TokenStore } from '../../../collector/tokens/token-store.ts';
 import { createEsClient } from '../../../lib/es.ts';
 import { freePort } from '../../../lib/local-es/index.ts';
 import { silentLogger } from '../../../lib/log.ts';
 import type { BatchResult, EnrollResponse } from '../../../lib/wire.ts';
-import { countDocs, dropPrefix, testEsClient, uniqueNames } from '../../support/es.ts';
+import { countDocs } from '../../support/es.ts';
+import { collectorUnderTest } from './collector-harness.ts';
 
-const client = testEsClient();
-const names = uniqueNames('ingest');
-const tokens = new TokenStore(client, names);
-let server: CollectorServer;
-let url: string;
-
-// Today: a @timestamp outside the accepted window (7 days back) would be routed to today anyway.
-const day = new Date().toISOString().slice(0, 10);
-function logEvent(id: string, extra: Record<string, unknown> = {}) {
-  return {
-    '@timestamp': `${day}T10:00:00.000Z`,
-    event: { id },
-    kiln: { kind: 'log' },
-    message: `line ${id}`,
-    ...extra,
-  };
-}
-
-const secretOf = (instanceId: string) => `kiln_sec_${instanceId.padEnd(40, 'x')}`;
-
-function postEnroll(body: unknown): Promise<Response> {
-  return fetch(`${url}/v1/enroll`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-}
-
-/** Enrolls `instanceId` with a token bound to it; returns the instance token. */
-async function enroll(instanceId: string, imageId = 'ami-0123'): Promise<string> {
-  const { token } = await tokens.createEnrollmentToken({ scope: 'bound', instanceIds: [instanceId] });
-  const res = await postEnroll({
-    enrollmentToken: token,
-    enrollmentSecret: secretOf(instanceId),
-    instance: { id: instanceId, imageId, hostname: `${instanceId}.internal` },
-  });
-  expect(res.status).toBe(200);
-  const body = (await res.json()) as EnrollResponse;
-  expect(body).toMatchObject({ instanceId, method: 'bound-token', holder: 'first' });
-  return body.instanceToken;
-}
-
-async function send(
-  token: string,
-  events: unknown[],
-  gzip = true,
-  headers: Record<string, string> = {},
-): Promise<Response> {
-  const body = Buffer.from(events.map((e) => JSON.stringify(e)).join('\n'));
-  return fetch(`${url}/v1/batches`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/x-ndjson',
-      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
-      ...headers,
-    },
-    body: gzip ? gzipSync(body) : body,
-  });
-}
-
-beforeAll(async () => {
-  await setupStorage(client, names);
-  server = new CollectorServer({
-    client,
-    names,
-    log: silentLogger,
-    port: 0,
-    tokenCacheTtlMs: 0,
-    limits: { maxBodyBytes: 256 * 1024 },
-    // Every refusal counts against the address; this file makes many on purpose.
-    enrollment: { failedAttempts: { burst: 1000, perMinute: 1000 } },
-  });
-  url = await server.start();
-});
-
-afterAll(async () => {
-  await server.stop();
-  await dropPrefix(client, names);
-  await client.close();
-});
+const api = collectorUnderTest('ingest');
+const { client, names, tokens, day, logEvent, secretOf, postEnroll, enroll, send } = api;
 
 describe('POST /v1/enroll', () => {
   it('refuses an unknown, revoked or expired enrollment token with 401 and the reason', async () => {
@@ -272,74 +192,6 @@ describe('POST /v1/batches', () => {
     );
   });
 
-  it("stores the agent's own lines from their bytes with the token's identity, and answers compactly when asked", async () => {
-    const token = await enroll('i-canon', 'ami-canon');
-    const encoder = new LogEventEncoder(
-      { instanceId: 'i-canon', hostname: 'claimed-host', bootId: 'boot-9' },
-      { timestamp: undefined, json: false },
-    );
-    const readAt = `${day}T11:00:00.000Z`;
-    const texts = ['GET / 200', 'say "hi" \\ café ✓', ''];
-    let offset = 0;
-    const lines = texts.map((text) => {
-      const record = {
-        text,
-        offset,
-        end: 0,
-        lines: 1,
-        truncated: false,
-        invalidUtf8: false,
-        originalBytes: 0,
-      };
-      offset += Buffer.byteLength(text) + 1;
-      return JSON.parse(
-        encoder.encode(record, { path: '/var/log/app.log', fingerprint: 'fp-canon' }, readAt).json,
-      );
-    });
-    const forged = logEvent('forged', { cloud: { instance: { id: 'i-victim' } } });
-    const compact = { 'kiln-ack': 'compact' };
-    const first = await send(token, [...lines, forged], true, compact);
-    expect(first.status).toBe(200);
-    expect(await first.json()).toEqual({
-      events: 4,
-      storedCount: 4,
-      duplicateCount: 0,
-      deadLettered: [],
-      failed: [],
-    });
-    const again = await send(token, [...lines, forged], true, compact);
-    expect(await again.json()).toEqual({
-      events: 4,
-      storedCount: 0,
-      duplicateCount: 4,
-      deadLettered: [],
-      failed: [],
-    });
-
-    await client.indices.refresh({ index: names.pattern('logs') });
-    const found = await client.search<Record<string, any>>({
-      index: names.pattern('logs'),
-      query: { term: { 'cloud.instance.id': 'i-canon' } },
-      sort: [{ 'log.offset': 'asc' }],
-      size: 10,
-    });
-    expect(found.hits.hits).toHaveLength(4);
-    const stored = found.hits.hits.filter((h) => h._source!.kiln.log?.fingerprint === 'fp-canon');
-    expect(stored.map((h) => h._source)).toEqual(
-      lines.map((line) => ({
-        '@timestamp': readAt,
-        message: line.message,
-        log: line.log,
-        event: { id: line.event.id, ingested: expect.any(String) },
-        cloud: { instance: { id: 'i-canon' }, image: { id: 'ami-canon' } },
-        host: { boot: { id: 'boot-9' }, name: 'i-canon.internal' },
-        agent: { id: expect.stringMatching(/^agt_/) },
-        kiln: { kind: 'log', log: { fingerprint: 'fp-canon' } },
-      })),
-    );
-    expect(stored.map((h) => h._source!.message)).toEqual(texts);
-  });
-
   it("ignores another instance's identity in the payload and stamps event.ingested", async () => {
     const token = await enroll('i-002', 'ami-real');
     const res = await send(token, [
@@ -373,14 +225,14 @@ describe('POST /v1/batches', () => {
     const before = await countDocs(client, names.pattern('logs'));
     const res = await send('kiln_ins_wrong', [logEvent('nope')]);
     expect(res.status).toBe(401);
-    expect((await fetch(`${url}/v1/batches`, { method: 'POST', body: '{}' })).status).toBe(401);
+    expect((await fetch(`${api.url}/v1/batches`, { method: 'POST', body: '{}' })).status).toBe(401);
     expect(await countDocs(client, names.pattern('logs'))).toBe(before);
   });
 
   it('answers 400 naming the line of a malformed batch, storing nothing of it', async () => {
     const token = await enroll('i-003');
     const body = gzipSync(`${JSON.stringify(logEvent('ok1'))}\n{not json}\n`);
-    const res = await fetch(`${url}/v1/batches`, {
+    const res = await fetch(`${api.url}/v1/batches`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-encoding': 'gzip' },
       body,
@@ -442,40 +294,17 @@ describe('POST /v1/batches', () => {
 
 describe('health and methods', () => {
   it('answers /healthz and /readyz to GET only, the API to POST only', async () => {
-    expect((await fetch(`${url}/healthz`)).status).toBe(200);
-    expect(await (await fetch(`${url}/readyz`)).json()).toEqual({ status: 'ready' });
+    expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${api.url}/readyz`)).json()).toEqual({ status: 'ready' });
     for (const method of ['POST', 'PUT', 'DELETE']) {
-      const res = await fetch(`${url}/healthz`, { method });
+      const res = await fetch(`${api.url}/healthz`, { method });
       expect(res.status).toBe(405);
       expect(res.headers.get('allow')).toBe('GET, HEAD');
     }
-    expect((await fetch(`${url}/healthz`, { method: 'HEAD' })).status).toBe(200);
-    expect((await fetch(`${url}/v1/batches`)).status).toBe(405);
-    expect((await fetch(`${url}/v1/enroll`, { method: 'PUT' })).status).toBe(405);
-    expect((await fetch(`${url}/nope`)).status).toBe(404);
-  });
-
-  it('reads a zstd batch as it reads a gzip one', async () => {
-    const token = await enroll('i-zstd');
-    const body = zstdCompressSync(
-      Buffer.from([logEvent('z1'), logEvent('z2')].map((e) => JSON.stringify(e)).join('\n')),
-    );
-    const res = await fetch(`${url}/v1/batches`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-encoding': 'zstd', 'kiln-ack': 'compact' },
-      body,
-    });
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({
-      events: 2,
-      storedCount: 2,
-      duplicateCount: 0,
-      deadLettered: [],
-      failed: [],
-    });
-    expect(await countDocs(client, names.pattern('logs'), { term: { 'cloud.instance.id': 'i-zstd' } })).toBe(
-      2,
-    );
+    expect((await fetch(`${api.url}/healthz`, { method: 'HEAD' })).status).toBe(200);
+    expect((await fetch(`${api.url}/v1/batches`)).status).toBe(405);
+    expect((await fetch(`${api.url}/v1/enroll`, { method: 'PUT' })).status).toBe(405);
+    expect((await fetch(`${api.url}/nope`)).status).toBe(404);
   });
 
   it('answers 415 to a Content-Encoding it does not speak, storing nothing', async () => {
