@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import { KilnError } from '../../lib/errors.ts';
 import { collectorPaths, compactAckHeader, type EnrollRequest, type EnrollResponse } from '../../lib/wire.ts';
+import type { BatchEncoding } from './compression.ts';
 
 /** A raw HTTP answer. */
 export interface HttpAnswer {
@@ -46,7 +47,7 @@ export class CollectorClient {
   /** POSTs a compressed NDJSON batch with the instance token. Network failures throw. */
   async sendBatch(
     compressed: Buffer,
-    encoding: 'zstd' | 'gzip',
+    encoding: BatchEncoding,
     instanceToken: string,
     signal?: AbortSignal,
   ): Promise<HttpAnswer> {

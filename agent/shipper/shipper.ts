@@ -6,8 +6,6 @@
  * `onDurable` only for ids the collector reported durable. Failed ids are sent again through
  * lib/retry.ts `retry()` (exponential backoff and full jitter, Retry-After on 429/503).
  */
-import { promisify } from 'node:util';
-import * as zlib from 'node:zlib';
 import { describeError } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/log.ts';
 import { type AttemptOutcome, outcome, retry, sleep } from '../../lib/retry.ts';
@@ -15,32 +13,16 @@ import type { WireEvent } from '../../lib/wire.ts';
 import { type EncodedEvent, type EventSink, isEncoded } from '../pipeline/source.ts';
 import { type BatchLimits, batchReady, batchSize, msUntilDue, type QueuedEvent } from './batcher.ts';
 import type { CollectorClient } from './collector-client.ts';
+import { type BatchEncoding, compressBatch, defaultBatchEncoding } from './compression.ts';
 import { fitEventLine } from './event-size.ts';
 import { FairGate } from './fair-gate.ts';
 import { classifyBatchResponse } from './response.ts';
 
-const gzipAsync = promisify(zlib.gzip);
-// zlib's zstd (Node 22.15, 23.8 and later): about 2.5× faster than gzip at its fastest level, and
-// smaller (bench/RESULTS.md). Without it the agent sends gzip.
-const zstdCompress = (zlib as Partial<typeof zlib>).zstdCompress;
-const zstdAsync = zstdCompress ? promisify(zstdCompress) : undefined;
-
-/** How a batch is compressed on the wire (`Content-Encoding`). */
-export type BatchEncoding = 'zstd' | 'gzip';
-
-/** zstd when this Node has it, else gzip. */
-export const defaultBatchEncoding: BatchEncoding = zstdAsync ? 'zstd' : 'gzip';
-
-/** Compresses a batch for the wire at the codec's fastest level. */
-export function compressBatch(text: string, encoding: BatchEncoding): Promise<Buffer> {
-  if (encoding === 'zstd' && zstdAsync) {
-    return zstdAsync(text, { params: { [zlib.constants.ZSTD_c_compressionLevel]: 1 } });
-  }
-  return gzipAsync(text, { level: zlib.constants.Z_BEST_SPEED });
-}
-
-/** The retryable "error" of an attempt that only renewed the token: resent at once, not logged. */
-const renewed = Symbol('token renewed');
+/**
+ * The retryable "error" of an attempt that only changed how the batch is sent (a renewed token,
+ * gzip after a 415): resent at once, not logged.
+ */
+const resendNow = Symbol('resend now');
 
 /**
  * What one queued event costs besides its line: its queue entry, the file's acknowledgement
@@ -244,7 +226,7 @@ export class Shipper implements EventSink {
         random: this.#o.random,
         clock: { now: this.#o.now, sleep },
         onRetry: ({ attempt, delayMs, error }) => {
-          if (error === renewed) return;
+          if (error === resendNow) return;
           const reason = String(error);
           this.#o.observer?.retried(reason);
           this.#log.warn('batch not delivered; retrying', {
@@ -306,7 +288,7 @@ export class Shipper implements EventSink {
       });
       this.#encoding = 'gzip';
     }
-    return outcome.retryable(renewed, 0);
+    return outcome.retryable(resendNow, 0);
   }
 
   /** After a 401: enroll again, then resend at once; if enrolling fails, back off. */
@@ -314,7 +296,7 @@ export class Shipper implements EventSink {
     this.#log.warn('the collector refused the instance token; enrolling again');
     try {
       await this.#tokens.renew();
-      return outcome.retryable(renewed, 0);
+      return outcome.retryable(resendNow, 0);
     } catch (error) {
       return outcome.retryable(`enrolling again failed: ${describeError(error)}`);
     }

@@ -80,45 +80,38 @@ const maxOffsetDigits = 15;
 
 /** The line `raw[start, end)` as a canonical log line, or undefined (see the file comment). */
 export function readCanonicalLine(raw: Buffer, start: number, end: number): CanonicalLine | undefined {
-  let at = expect(raw, start, end, openTimestamp);
-  const timestampEnd = plainString(raw, at, end);
+  const timestampEnd = plainAfter(raw, start, end, openTimestamp);
   if (timestampEnd < 0) return undefined;
-  const timestamp = raw.toString('utf8', at, timestampEnd);
-  at = expect(raw, timestampEnd, end, toMessage);
-  const messageEnd = stringLiteral(raw, at, end);
+  const timestamp = raw.toString('utf8', start + openTimestamp.length, timestampEnd);
+  const messageAt = expect(raw, timestampEnd, end, toMessage);
+  const messageEnd = stringLiteral(raw, messageAt, end);
   if (messageEnd < 0) return undefined;
   const headEnd = messageEnd + 1;
-  at = expect(raw, headEnd, end, toPath);
-  const pathEnd = plainString(raw, at, end);
+  const pathEnd = plainAfter(raw, headEnd, end, toPath);
   if (pathEnd < 0) return undefined;
-  const path = paths.read(raw, at, pathEnd);
-  at = expect(raw, pathEnd, end, toOffset);
+  const path = paths.read(raw, headEnd + toPath.length, pathEnd);
+  let at = expect(raw, pathEnd, end, toOffset);
   if (at < 0) return undefined;
   let offset = 0;
   const digitsAt = at;
   while (at < end && raw[at]! >= 0x30 && raw[at]! <= 0x39) offset = offset * 10 + (raw[at++]! - 0x30);
   const digits = at - digitsAt;
   if (digits === 0 || digits > maxOffsetDigits || (digits > 1 && raw[digitsAt] === 0x30)) return undefined;
-  at = expect(raw, at, end, toHostName);
-  const hostEnd = plainString(raw, at, end);
+  const hostEnd = plainAfter(raw, at, end, toHostName);
   if (hostEnd < 0) return undefined;
-  const hostName = hostNames.read(raw, at, hostEnd);
-  at = expect(raw, hostEnd, end, toBootId);
-  const bootEnd = plainString(raw, at, end);
+  const hostName = hostNames.read(raw, at + toHostName.length, hostEnd);
+  const bootEnd = plainAfter(raw, hostEnd, end, toBootId);
   if (bootEnd < 0) return undefined;
-  const bootId = bootIds.read(raw, at, bootEnd);
-  at = expect(raw, bootEnd, end, toAgentId);
-  const agentEnd = plainString(raw, at, end);
+  const bootId = bootIds.read(raw, hostEnd + toBootId.length, bootEnd);
+  const agentEnd = plainAfter(raw, bootEnd, end, toAgentId);
   if (agentEnd < 0) return undefined;
-  const agentId = agentIds.read(raw, at, agentEnd);
-  at = expect(raw, agentEnd, end, toEventId);
-  const eventEnd = plainString(raw, at, end);
+  const agentId = agentIds.read(raw, bootEnd + toAgentId.length, agentEnd);
+  const eventEnd = plainAfter(raw, agentEnd, end, toEventId);
   if (eventEnd < 0) return undefined;
-  const eventId = raw.toString('utf8', at, eventEnd);
-  at = expect(raw, eventEnd, end, toFingerprint);
-  const fingerprintEnd = plainString(raw, at, end);
+  const eventId = raw.toString('utf8', agentEnd + toEventId.length, eventEnd);
+  const fingerprintEnd = plainAfter(raw, eventEnd, end, toFingerprint);
   if (fingerprintEnd < 0) return undefined;
-  const fingerprint = fingerprints.read(raw, at, fingerprintEnd);
+  const fingerprint = fingerprints.read(raw, eventEnd + toFingerprint.length, fingerprintEnd);
   if (expect(raw, fingerprintEnd, end, close) !== end) return undefined;
   return {
     event: {
@@ -138,6 +131,11 @@ function expect(raw: Buffer, at: number, end: number, expected: Buffer): number 
   if (at < 0 || at + expected.length > end) return -1;
   for (let i = 0; i < expected.length; i++) if (raw[at + i] !== expected[i]) return -1;
   return at + expected.length;
+}
+
+/** The closing quote of the plain string right after `key` at `at` (see plainString); else -1. */
+function plainAfter(raw: Buffer, at: number, end: number, key: Buffer): number {
+  return plainString(raw, expect(raw, at, end, key), end);
 }
 
 /** The closing quote of a string literal with no escape and no control byte, from `at`; else -1. */

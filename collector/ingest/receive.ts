@@ -91,17 +91,17 @@ export function inflateBounded(
   encoding: 'gzip' | 'zstd' = 'gzip',
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const gunzip = encoding === 'zstd' ? zlib.createZstdDecompress() : zlib.createGunzip();
+    const inflater = encoding === 'zstd' ? zlib.createZstdDecompress() : zlib.createGunzip();
     const chunks: Buffer[] = [];
     let size = 0;
     let failed = false;
     const fail = (error: ReceiveError) => {
       if (failed) return;
       failed = true;
-      gunzip.destroy();
+      inflater.destroy();
       reject(error);
     };
-    gunzip.on('data', (chunk: Buffer) => {
+    inflater.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
         fail(
@@ -117,12 +117,12 @@ export function inflateBounded(
       }
       chunks.push(chunk);
     });
-    gunzip.on('error', (error) =>
+    inflater.on('error', (error) =>
       fail(new ReceiveError(400, `the body is not valid ${encoding}: ${error.message}`)),
     );
-    gunzip.on('end', () => {
+    inflater.on('end', () => {
       if (!failed) resolve(Buffer.concat(chunks, size));
     });
-    gunzip.end(body);
+    inflater.end(body);
   });
 }

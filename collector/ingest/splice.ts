@@ -52,14 +52,14 @@ export class LogSplicer {
     const { names, window, nowMs, identity } = this.#context;
     const route = routeEvent(line.event, names, window, nowMs);
     const id = storedIdOfEvent(identity.instanceId, line.event);
-    return splicedItem(id, route.index, line.head, this.tail(line, route.outOfWindow));
+    return splicedItem(id, route.index, line.head, this.#tail(line, route.outOfWindow));
   }
 
   /**
    * The document after the line's head. A canonical line's strings hold no character JSON
    * escapes, so each one's JSON is the string between quotes.
    */
-  tail(line: CanonicalLine, outOfWindow: boolean): string {
+  #tail(line: CanonicalLine, outOfWindow: boolean): string {
     const { log, host, event, kiln } = line.event;
     return (
       `,"log":{"file":{"path":"${log.file.path}"},"offset":${log.offset}},"event":{"id":"${event.id}"` +

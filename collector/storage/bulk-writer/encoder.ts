@@ -59,8 +59,7 @@ export function sourceOf(item: BulkItem): string {
 
 // Each document item is serialized and measured once: sizing a chunk, the request and any
 // retry reuse the same text (serializing was the collector's largest CPU cost per event).
-const encoded = new WeakMap<DocumentItem, string>();
-const sizes = new WeakMap<DocumentItem, number>();
+const encoded = new WeakMap<DocumentItem, { pair: string; bytes: number }>();
 
 // Items of one request mostly share their index: its JSON is kept for the last one seen.
 let lastIndex = '';
@@ -74,29 +73,24 @@ function actionOf(id: string, index: string): string {
   return `{"create":{"_index":${lastIndexJson},"_id":${JSON.stringify(id)}}}\n`;
 }
 
-function pairOf(item: DocumentItem): string {
-  let pair = encoded.get(item);
-  if (pair === undefined) {
-    pair = `${actionOf(item.id, item.index)}${JSON.stringify(item.doc)}\n`;
-    encoded.set(item, pair);
+function encodedDocument(item: DocumentItem): { pair: string; bytes: number } {
+  let encoding = encoded.get(item);
+  if (encoding === undefined) {
+    const pair = `${actionOf(item.id, item.index)}${JSON.stringify(item.doc)}\n`;
+    encoding = { pair, bytes: Buffer.byteLength(pair) };
+    encoded.set(item, encoding);
   }
-  return pair;
+  return encoding;
 }
 
 /** The two NDJSON lines of one item's `create` operation, newline-terminated. */
 export function encodeBulkItem(item: BulkItem): string {
-  return 'doc' in item ? pairOf(item) : `${item.action}${sourceOf(item)}\n`;
+  return 'doc' in item ? encodedDocument(item).pair : `${item.action}${sourceOf(item)}\n`;
 }
 
 /** The bytes of one item's `create` operation. */
 export function encodedBytes(item: BulkItem): number {
-  if (!('doc' in item)) return item.bytes;
-  let size = sizes.get(item);
-  if (size === undefined) {
-    size = Buffer.byteLength(pairOf(item));
-    sizes.set(item, size);
-  }
-  return size;
+  return 'doc' in item ? encodedDocument(item).bytes : item.bytes;
 }
 
 /** The NDJSON body for `create` operations of these items (ends with a newline, as _bulk requires). */
@@ -107,7 +101,7 @@ export function encodeBulkCreate(items: readonly BulkItem[]): Buffer {
   let at = 0;
   for (const item of items) {
     if ('doc' in item) {
-      at += body.write(pairOf(item), at);
+      at += body.write(encodedDocument(item).pair, at);
     } else {
       at += body.write(item.action, at);
       at += item.head.copy(body, at);
