@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { sleep } from '../../lib/retry.ts';
 import type { GeneratedFile } from './generate.ts';
 import type { Processes } from './processes.ts';
-import type { Shipper } from './shipper.ts';
+import { progressOf, type Shipper } from './shipper.ts';
 
 /** What one crash run came to. */
 export interface CrashResult {
@@ -114,7 +114,7 @@ export async function measureCrash(shipper: Shipper, o: CrashOptions): Promise<C
     for (;;) {
       await sleep(250);
       // A just-created index answers 503 until its shard is assigned: count it as no progress.
-      result.killedAtDocs = await shipper.delivered().catch(() => result.killedAtDocs);
+      result.killedAtDocs = await progressOf(shipper).catch(() => result.killedAtDocs);
       if (result.killedAtDocs >= killAt) break;
       if (!first.running()) throw new Error(`${first.name} exited before the kill: ${first.tail(3)}`);
       if (Date.now() - started > o.timeoutMs) throw new Error('timed out before the kill');
@@ -128,7 +128,7 @@ export async function measureCrash(shipper: Shipper, o: CrashOptions): Promise<C
     let still = Date.now();
     for (;;) {
       await sleep(1000);
-      const now = await shipper.delivered().catch(() => last);
+      const now = await progressOf(shipper).catch(() => last);
       if (now !== last) {
         last = now;
         still = Date.now();

@@ -7,7 +7,7 @@ import type { CrashResult } from './crash.ts';
 import { sampleDoc } from './es-target.ts';
 import { TreeSampler, type TreeUsage } from './proc-stats.ts';
 import type { Processes } from './processes.ts';
-import type { Shipper } from './shipper.ts';
+import { progressOf, type Shipper } from './shipper.ts';
 import type { SteadyResult } from './steady.ts';
 
 /** One row of the results. */
@@ -76,9 +76,13 @@ export async function measure(shipper: Shipper, o: MeasureOptions): Promise<Meas
     for (;;) {
       await sleep(o.pollMs);
       for (const s of [sampler, collector, es]) s?.sample();
-      row.deliveredDocs = await shipper.delivered();
+      // Progress without a refresh; the exact count (with one) once it says all have arrived.
+      row.deliveredDocs = await progressOf(shipper);
       row.seconds = (performance.now() - started) / 1000;
-      if (row.deliveredDocs >= o.expectedDocs) break;
+      if (row.deliveredDocs >= o.expectedDocs) {
+        row.deliveredDocs = await shipper.delivered();
+        if (row.deliveredDocs >= o.expectedDocs) break;
+      }
       if (o.signal.aborted) {
         row.problem = `interrupted after ${Math.round(row.seconds)} s`;
         break;

@@ -45,6 +45,11 @@ export interface Shipper {
   startCollector?(): Promise<void>;
   /** How many of the generated lines have arrived (searchable documents, or acknowledged events). */
   delivered(): Promise<number>;
+  /**
+   * How many it has indexed so far, without forcing a refresh (es-target.ts `indexedOps`): what
+   * the benchmark polls while a shipment runs; `delivered()` gives the exact figure at the end.
+   */
+  indexed?(): Promise<number>;
   /** After the measurement: stop what it started, drop its indices. */
   tearDown(): Promise<void>;
 }
@@ -60,4 +65,9 @@ export function benchContext(o: Omit<BenchContext, 'workDir'> & { workRoot: stri
       return dir;
     },
   };
+}
+
+/** The shipper's progress count: `indexed()` when it has one, else `delivered()`. */
+export function progressOf(shipper: Shipper): Promise<number> {
+  return shipper.indexed ? shipper.indexed() : shipper.delivered();
 }

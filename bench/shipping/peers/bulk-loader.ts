@@ -1,6 +1,6 @@
 /** The raw `_bulk` loader as a benchmark shipper (the ceiling: no tailing, no state, no protocol of its own). */
 import { join } from 'node:path';
-import { countDocs, dropIndices, putPeerTemplate } from '../es-target.ts';
+import { countDocs, dropIndices, indexedOps, putPeerTemplate } from '../es-target.ts';
 import type { BenchContext, Shipper } from '../shipper.ts';
 
 /** The loader's settings. */
@@ -35,6 +35,7 @@ export function bulkLoaderShipper(ctx: BenchContext): Shipper {
     index,
     collector: () => undefined,
     delivered: () => countDocs(ctx.esUrl, index),
+    indexed: () => indexedOps(ctx.esUrl, index),
     async tearDown() {
       await dropIndices(ctx.esUrl, index, index);
     },

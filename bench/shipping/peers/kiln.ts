@@ -9,7 +9,7 @@ import { createEsClient } from '../../../lib/es.ts';
 import { indexNames } from '../../../lib/indices.ts';
 import { freePort } from '../../../lib/local-es/index.ts';
 import { agentHeapMiB } from '../../../scripts/agent-runtime-flags.mjs';
-import { countDocs, dropIndices } from '../es-target.ts';
+import { countDocs, dropIndices, indexedOps } from '../es-target.ts';
 import { type Child, waitUntil } from '../processes.ts';
 import type { BenchContext, Shipper } from '../shipper.ts';
 
@@ -160,6 +160,7 @@ export function kilnShipper(ctx: BenchContext, version: string): Shipper {
       collector = await startCollector();
     },
     delivered: () => countDocs(ctx.esUrl, `${prefix}-logs-*`),
+    indexed: () => indexedOps(ctx.esUrl, `${prefix}-logs-*`),
     async tearDown() {
       if (collector) await ctx.processes.stop(collector);
       await dropIndices(ctx.esUrl, `${prefix}-*`);

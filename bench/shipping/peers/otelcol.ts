@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { countDocs, dropIndices, putPeerTemplate } from '../es-target.ts';
+import { countDocs, dropIndices, indexedOps, putPeerTemplate } from '../es-target.ts';
 import type { BenchContext, Shipper } from '../shipper.ts';
 
 /** The contrib release the peer is built from. */
@@ -164,6 +164,7 @@ export function otelcolShipper(ctx: BenchContext, binary: string): Shipper {
     tails: true,
     collector: () => undefined,
     delivered: () => countDocs(ctx.esUrl, index),
+    indexed: () => indexedOps(ctx.esUrl, index),
     async tearDown() {
       await dropIndices(ctx.esUrl, index, index);
     },

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { countDocs, dropIndices, putPeerTemplate } from '../es-target.ts';
+import { countDocs, dropIndices, indexedOps, putPeerTemplate } from '../es-target.ts';
 import type { BenchContext, Shipper } from '../shipper.ts';
 
 /** The settings the benchmark gives rsyslog. */
@@ -97,6 +97,7 @@ export function rsyslogShipper(ctx: BenchContext): Shipper {
     tails: true,
     collector: () => undefined,
     delivered: () => countDocs(ctx.esUrl, index),
+    indexed: () => indexedOps(ctx.esUrl, index),
     async tearDown() {
       await dropIndices(ctx.esUrl, index, index);
     },

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unpackDebs } from '../debs.ts';
-import { countDocs, dropIndices, putPeerTemplate } from '../es-target.ts';
+import { countDocs, dropIndices, indexedOps, putPeerTemplate } from '../es-target.ts';
 import type { BenchContext, Shipper } from '../shipper.ts';
 
 /** Debian 12 packages unpacked for syslog-ng: the daemon, its HTTP module, the SCL, and the libraries a stock Debian 12 lacks. */
@@ -166,6 +166,7 @@ export function syslogNgShipper(ctx: BenchContext, install: SyslogNgInstall): Sh
     tails: true,
     collector: () => undefined,
     delivered: () => countDocs(ctx.esUrl, index),
+    indexed: () => indexedOps(ctx.esUrl, index),
     async tearDown() {
       await dropIndices(ctx.esUrl, index, index);
     },
