@@ -28,11 +28,27 @@ export interface CanonicalLogEvent extends WireEvent {
   kiln: { kind: 'log'; log: { fingerprint: string } };
 }
 
-/** A canonical line: its fields, and its bytes up to the end of the message literal. */
+/**
+ * A canonical line: its fields, and where its parts lie in the batch's bytes (each range is
+ * `[start, end)` of `raw`), so it is stored from them with no string of any part.
+ */
 export interface CanonicalLine {
   event: CanonicalLogEvent;
-  /** `{"@timestamp":"T","message":M`, as it arrived. */
-  head: Buffer;
+  raw: Buffer;
+  /** `{"@timestamp":"T","message":M`, as it arrived: `raw[start, headEnd)`. */
+  start: number;
+  headEnd: number;
+  /** Each plain part as `[…At, …End)` of `raw`: the characters of P, B, E and F, the digits of N. */
+  pathAt: number;
+  pathEnd: number;
+  offsetAt: number;
+  offsetEnd: number;
+  bootIdAt: number;
+  bootIdEnd: number;
+  eventIdAt: number;
+  eventIdEnd: number;
+  fingerprintAt: number;
+  fingerprintEnd: number;
 }
 
 const bytes = (text: string) => Buffer.from(text, 'latin1');
@@ -122,7 +138,19 @@ export function readCanonicalLine(raw: Buffer, start: number, end: number): Cano
       event: { id: eventId },
       kiln: { kind: 'log', log: { fingerprint } },
     },
-    head: raw.subarray(start, headEnd),
+    raw,
+    start,
+    headEnd,
+    pathAt: headEnd + toPath.length,
+    pathEnd,
+    offsetAt: digitsAt,
+    offsetEnd: at,
+    bootIdAt: hostEnd + toBootId.length,
+    bootIdEnd: bootEnd,
+    eventIdAt: agentEnd + toEventId.length,
+    eventIdEnd: eventEnd,
+    fingerprintAt: eventEnd + toFingerprint.length,
+    fingerprintEnd,
   };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BodyPool,
   chunkBySize,
   documentOf,
   encodeBulkCreate,
@@ -107,5 +108,41 @@ describe('classifyBulkItems', () => {
           'document_parsing_exception: [1:20] failed to parse field [log.offset] of type [long] (For input string: "abc")',
       },
     ]);
+  });
+});
+
+describe('BodyPool', () => {
+  const items = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      id: `id-${i}`,
+      index: 'kiln-logs-2026.12.04',
+      doc: { message: `line ${i}` },
+    }));
+
+  it('writes the next body into a buffer given back, and never into one still out', () => {
+    const pool = new BodyPool(2);
+    const first = encodeBulkCreate(items(100), pool);
+    const second = encodeBulkCreate(items(100), pool);
+    expect(second.buffer).not.toBe(first.buffer);
+    expect(first.toString()).toBe(encodeBulkCreate(items(100)).toString());
+    pool.give(first);
+    const third = encodeBulkCreate(items(50), pool);
+    expect(third.buffer).toBe(first.buffer);
+    expect(third.toString()).toBe(encodeBulkCreate(items(50)).toString());
+    expect(second.toString()).toBe(encodeBulkCreate(items(100)).toString());
+  });
+
+  it('keeps no buffer it did not hand out, none past its count and none past its size', () => {
+    const pool = new BodyPool(1, 4096);
+    pool.give(Buffer.from('{"create":{}}\n{}\n'));
+    const large = encodeBulkCreate(items(200), pool);
+    expect(large.length).toBeGreaterThan(4096);
+    pool.give(large);
+    expect(encodeBulkCreate(items(200), pool).buffer).not.toBe(large.buffer);
+    const [a, b] = [pool.take(100), pool.take(100)];
+    pool.give(a);
+    pool.give(b);
+    expect(pool.take(100).buffer).toBe(a.buffer);
+    expect(pool.take(100).buffer).not.toBe(b.buffer);
   });
 });
