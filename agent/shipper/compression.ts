@@ -19,7 +19,11 @@ export const defaultBatchEncoding: BatchEncoding = zstdAsync ? 'zstd' : 'gzip';
 /** Compresses a batch for the wire. */
 export function compressBatch(text: string, encoding: BatchEncoding): Promise<Buffer> {
   if (encoding === 'zstd' && zstdAsync) {
-    return zstdAsync(text, { params: { [zlib.constants.ZSTD_c_compressionLevel]: 1 } });
+    // The pledged size goes into the frame header: the collector inflates into one buffer of it.
+    return zstdAsync(text, {
+      params: { [zlib.constants.ZSTD_c_compressionLevel]: 1 },
+      pledgedSrcSize: Buffer.byteLength(text),
+    });
   }
   return gzipAsync(text, { level: zlib.constants.Z_BEST_SPEED });
 }

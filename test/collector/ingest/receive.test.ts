@@ -3,6 +3,7 @@ import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ByteBudget, InFlight, KeyedBuckets } from '../../../collector/ingest/rate-limit.ts';
 import {
+  declaredSize,
   encodingOf,
   inflateBounded,
   type ReceiveError,
@@ -19,12 +20,13 @@ async function failure(work: Promise<unknown>): Promise<ReceiveError> {
 }
 
 describe('inflateBounded', () => {
-  it('inflates a gzip body and reserves what it inflated until released', async () => {
+  it('inflates a gzip body and reserves the buffer it inflates into until released', async () => {
     const budget = new ByteBudget(1024 * 1024);
     const reservation = new Reservation(budget);
     const raw = await inflateBounded(gzipSync('hello\n'.repeat(1000)), 1024 * 1024, reservation);
     expect(raw.toString()).toBe('hello\n'.repeat(1000));
-    expect(budget.used).toBe(6000);
+    // The declared 6 000 bytes and the byte zlib needs to spare, reserved before inflating.
+    expect(budget.used).toBe(6001);
     reservation.release();
     reservation.release();
     expect(budget.used).toBe(0);
@@ -73,6 +75,48 @@ describe('inflateBounded', () => {
     const bad = await failure(inflateBounded(Buffer.from('plain text'), 10_000, new Reservation(budget)));
     expect(bad.status).toBe(400);
     expect(bad.message).toMatch(/^the body is not valid gzip/);
+  });
+});
+
+describe('inflating into one buffer of the declared size', () => {
+  const text = Buffer.from('{"message":"GET /index.html 200"}\n'.repeat(5000));
+
+  it('reads the size a zstd frame or a gzip trailer declares, and nothing from other bytes', () => {
+    expect(declaredSize(zstdCompressSync(text), 'zstd')).toBe(text.length);
+    expect(declaredSize(gzipSync(text), 'gzip')).toBe(text.length);
+    expect(declaredSize(zstdCompressSync(Buffer.alloc(100, 'a')), 'zstd')).toBe(100);
+    expect(declaredSize(Buffer.from('not zstd at all'), 'zstd')).toBeUndefined();
+    expect(declaredSize(Buffer.from('short'), 'gzip')).toBeUndefined();
+  });
+
+  it('inflates into a single buffer with no copy, and still inflates bodies that declare less', async () => {
+    const budget = new ByteBudget(16 * 1024 * 1024);
+    for (const [body, encoding] of [
+      [zstdCompressSync(text), 'zstd'],
+      [gzipSync(text), 'gzip'],
+    ] as const) {
+      const raw = await inflateBounded(body, 1024 * 1024, new Reservation(budget), encoding);
+      expect(raw.equals(text)).toBe(true);
+      expect(raw.buffer.byteLength).toBe(text.length + 1);
+    }
+    // Two gzip members: the trailer declares only the last one's size, the rest comes in more chunks.
+    const two = Buffer.concat([gzipSync(text.subarray(0, 30_000)), gzipSync(text.subarray(30_000))]);
+    expect(declaredSize(two, 'gzip')).toBe(text.length - 30_000);
+    const reservation = new Reservation(budget);
+    expect((await inflateBounded(two, 1024 * 1024, reservation, 'gzip')).equals(text)).toBe(true);
+    expect(reservation.bytes).toBe(text.length);
+  });
+
+  it('refuses a zstd body whose frame declares another size than it holds (400)', async () => {
+    // The same frame with a smaller content size in its header: zstd checks it, nothing is cut short.
+    const lying = Buffer.from(zstdCompressSync(text));
+    const sizeAt = 5 + (((lying[4]! >> 5) & 1) === 1 ? 0 : 1);
+    lying.writeUInt32LE(text.length - 1000, sizeAt);
+    const error = await failure(
+      inflateBounded(lying, 1024 * 1024, new Reservation(new ByteBudget(1024 * 1024)), 'zstd'),
+    );
+    expect(error.status).toBe(400);
+    expect(error.message).toMatch(/^the body is not valid zstd/);
   });
 });
 
