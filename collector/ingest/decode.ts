@@ -115,11 +115,22 @@ function decodeLine(
 /** Nesting depth of the canonical form (`log.file`, `host.boot`, `kiln.log`), as `depthExceeds` counts. */
 const canonicalDepth = 3;
 
+/** checkWireEvent of a canonical line, which is an object of kind `log` with an event id string. */
 function decodeCanonical(line: CanonicalLine, bytes: number, lineNo: number): DecodedEvent {
-  const problem = checkWireEvent(line.event);
+  const idBytes = line.eventIdEnd - line.eventIdAt;
+  const problem =
+    idBytes === 0 || idBytes > maxEventIdBytes
+      ? eventIdProblem
+      : Number.isNaN(line.timestampMs)
+        ? timestampProblem
+        : undefined;
   if (problem) throw new DecodeError(400, `line ${lineNo}: ${problem}`);
   return { event: line.event, bytes, canonical: line };
 }
+
+const maxEventIdBytes = 512;
+const eventIdProblem = `"event.id" must be a non-empty string of at most ${maxEventIdBytes} bytes`;
+const timestampProblem = '"@timestamp" must be an ISO-8601 date string';
 
 /** What is wrong with one decoded (and normalised) line, or undefined when it is a valid wire event. */
 export function checkWireEvent(value: unknown): string | undefined {
@@ -127,16 +138,14 @@ export function checkWireEvent(value: unknown): string | undefined {
   const meta = value.event;
   if (!isPlainObject(meta)) return 'missing "event" object with the event id';
   const id = meta.id;
-  if (typeof id !== 'string' || id.length === 0 || Buffer.byteLength(id) > 512) {
-    return '"event.id" must be a non-empty string of at most 512 bytes';
-  }
+  if (typeof id !== 'string' || id.length === 0 || Buffer.byteLength(id) > maxEventIdBytes)
+    return eventIdProblem;
   const kiln = value.kiln;
   if (!isPlainObject(kiln) || !(eventKinds as readonly unknown[]).includes(kiln.kind)) {
     return `"kiln.kind" must be one of ${eventKinds.join(', ')}`;
   }
   const ts = value['@timestamp'];
-  if (typeof ts !== 'string' || Number.isNaN(Date.parse(ts)))
-    return '"@timestamp" must be an ISO-8601 date string';
+  if (typeof ts !== 'string' || Number.isNaN(Date.parse(ts))) return timestampProblem;
   return undefined;
 }
 

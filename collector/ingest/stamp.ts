@@ -145,8 +145,18 @@ export function routeEvent(
   window: TimestampWindow,
   nowMs: number,
 ): { index: string; outOfWindow: boolean } {
-  const at = Date.parse(event['@timestamp']);
-  const family = familyOfKind[event.kiln.kind];
+  return routeAt(Date.parse(event['@timestamp']), event.kiln.kind, names, window, nowMs);
+}
+
+/** routeEvent for an event of `kind` whose `@timestamp` is `at` (ms; NaN when it is not a date). */
+export function routeAt(
+  at: number,
+  kind: WireEvent['kiln']['kind'],
+  names: IndexNames,
+  window: TimestampWindow,
+  nowMs: number,
+): { index: string; outOfWindow: boolean } {
+  const family = familyOfKind[kind];
   const inside = at >= nowMs - window.maxPastMs && at <= nowMs + window.maxFutureMs;
   return { index: names.daily(family, inside ? at : nowMs), outOfWindow: !inside };
 }

@@ -91,6 +91,41 @@ describe('LogSplicer', () => {
     expect(spliced.index).toBe(names.daily('logs', nowMs));
   });
 
+  it('reads @timestamp as Date.parse does: routes, marks and refuses each line as the general path', () => {
+    const identity = testIdentity({ instanceId: 'i-0abc', hostname: 'web-1' });
+    const stamped = (ts: string) => agentLine('x').replace(ingestedAt, ts);
+    const readable = [
+      '2026-11-22T09:59:59.999Z',
+      '2026-11-15T10:00:00.000Z',
+      '2026-11-15T09:59:59.999Z',
+      '2026-11-23T10:00:00.000Z',
+      '2026-11-23T10:00:00.001Z',
+      '2026-11-19T00:00:00.000Z',
+      '2026-02-30T00:00:00.000Z',
+      '2026-11-21T24:00:00.000Z',
+      '0999-01-01T00:00:00.000Z',
+      '2026-11-22T10:00:00Z',
+      '2026-11-22T11:00:00.000+01:00',
+    ];
+    for (const ts of readable) {
+      expect({ ts, ...collectorPath(stamped(ts), identity) }).toEqual({
+        ts,
+        spliced: true,
+        ...generalPath(stamped(ts), identity, 'lean'),
+      });
+    }
+    for (const ts of [
+      '2026-11-22T23:59:60.000Z',
+      '2026-13-01T00:00:00.000Z',
+      '2026-11-2aT10:00:00.000Z',
+      'now',
+    ]) {
+      expect(() => decodeBatch(Buffer.from(stamped(ts)), limits), ts).toThrow(
+        'line 1: "@timestamp" must be an ISO-8601 date string',
+      );
+    }
+  });
+
   it("gives a line the file-position _id only when its event id is the agent's id of that position", () => {
     const identity = testIdentity({ instanceId: 'i-0abc' });
     const line = agentLine('x', 10);
