@@ -29,29 +29,96 @@ export interface CanonicalLogEvent extends WireEvent {
 }
 
 /**
- * A canonical line: its fields, and where its parts lie in the batch's bytes (each range is
- * `[start, end)` of `raw`), so it is stored from them with no string of any part.
+ * A canonical line: where its parts lie in the batch's bytes (each `[…At, …End)` of `raw`), and
+ * the few values the collector reads of every line. It is stored from its bytes (splice.ts), so
+ * the line as an event object is only made when something asks for it (`event`).
  */
-export interface CanonicalLine {
-  event: CanonicalLogEvent;
-  /** `@timestamp` in ms as `Date.parse` reads it (NaN when it is not a date). */
-  timestampMs: number;
-  raw: Buffer;
+export class CanonicalLine {
+  readonly raw: Buffer;
   /** `{"@timestamp":"T","message":M`, as it arrived: `raw[start, headEnd)`. */
-  start: number;
-  headEnd: number;
-  /** Each plain part as `[…At, …End)` of `raw`: the characters of P, B, E and F, the digits of N. */
-  pathAt: number;
-  pathEnd: number;
-  offsetAt: number;
-  offsetEnd: number;
-  bootIdAt: number;
-  bootIdEnd: number;
-  eventIdAt: number;
-  eventIdEnd: number;
-  fingerprintAt: number;
-  fingerprintEnd: number;
+  readonly start: number;
+  readonly headEnd: number;
+  /** `@timestamp` in ms as `Date.parse` reads it (NaN when it is not a date). */
+  readonly timestampMs: number;
+  readonly offset: number;
+  readonly eventId: string;
+  readonly fingerprint: string;
+  /** Bytes of the line as sent. */
+  readonly bytes: number;
+  readonly timestampAt: number;
+  readonly timestampEnd: number;
+  readonly pathAt: number;
+  readonly pathEnd: number;
+  readonly offsetAt: number;
+  readonly offsetEnd: number;
+  readonly hostNameAt: number;
+  readonly hostNameEnd: number;
+  readonly bootIdAt: number;
+  readonly bootIdEnd: number;
+  readonly agentIdAt: number;
+  readonly agentIdEnd: number;
+  readonly eventIdAt: number;
+  readonly eventIdEnd: number;
+  readonly fingerprintAt: number;
+  readonly fingerprintEnd: number;
+  #event: CanonicalLogEvent | undefined;
+
+  constructor(raw: Buffer, start: number, end: number, at: Positions, timestampMs: number, offset: number) {
+    this.raw = raw;
+    this.start = start;
+    this.bytes = end - start;
+    this.headEnd = at.headEnd;
+    this.timestampMs = timestampMs;
+    this.offset = offset;
+    this.timestampAt = at.timestampAt;
+    this.timestampEnd = at.timestampEnd;
+    this.pathAt = at.pathAt;
+    this.pathEnd = at.pathEnd;
+    this.offsetAt = at.offsetAt;
+    this.offsetEnd = at.offsetEnd;
+    this.hostNameAt = at.hostNameAt;
+    this.hostNameEnd = at.hostNameEnd;
+    this.bootIdAt = at.bootIdAt;
+    this.bootIdEnd = at.bootIdEnd;
+    this.agentIdAt = at.agentIdAt;
+    this.agentIdEnd = at.agentIdEnd;
+    this.eventIdAt = at.eventIdAt;
+    this.eventIdEnd = at.eventIdEnd;
+    this.fingerprintAt = at.fingerprintAt;
+    this.fingerprintEnd = at.fingerprintEnd;
+    this.eventId = raw.toString('utf8', at.eventIdAt, at.eventIdEnd);
+    this.fingerprint = fingerprints.read(raw, at.fingerprintAt, at.fingerprintEnd);
+  }
+
+  /** The line as the event it is (the same as JSON.parse of it would give, without `message`). */
+  get event(): CanonicalLogEvent {
+    if (this.#event === undefined) {
+      const raw = this.raw;
+      this.#event = {
+        '@timestamp': raw.toString('utf8', this.timestampAt, this.timestampEnd),
+        log: { file: { path: paths.read(raw, this.pathAt, this.pathEnd) }, offset: this.offset },
+        host: {
+          name: hostNames.read(raw, this.hostNameAt, this.hostNameEnd),
+          boot: { id: bootIds.read(raw, this.bootIdAt, this.bootIdEnd) },
+        },
+        agent: { id: agentIds.read(raw, this.agentIdAt, this.agentIdEnd) },
+        event: { id: this.eventId },
+        kiln: { kind: 'log', log: { fingerprint: this.fingerprint } },
+      };
+    }
+    return this.#event;
+  }
+
+  /** A decoded line that is canonical is its own canonical form (decode.ts DecodedEvent). */
+  get canonical(): CanonicalLine {
+    return this;
+  }
 }
+
+/** Where the parts of a canonical line start and end. */
+type Positions = {
+  [K in keyof CanonicalLine as K extends `${string}At` | `${string}End` ? K : never]: number;
+};
 
 const bytes = (text: string) => Buffer.from(text, 'latin1');
 const openTimestamp = bytes('{"@timestamp":"');
@@ -100,15 +167,13 @@ const maxOffsetDigits = 15;
 export function readCanonicalLine(raw: Buffer, start: number, end: number): CanonicalLine | undefined {
   const timestampEnd = plainAfter(raw, start, end, openTimestamp);
   if (timestampEnd < 0) return undefined;
-  const timestamp = raw.toString('utf8', start + openTimestamp.length, timestampEnd);
-  const timestampMs = millisOf(raw, start + openTimestamp.length, timestampEnd, timestamp);
+  const timestampMs = millisOf(raw, start + openTimestamp.length, timestampEnd);
   const messageAt = expect(raw, timestampEnd, end, toMessage);
   const messageEnd = stringLiteral(raw, messageAt, end);
   if (messageEnd < 0) return undefined;
   const headEnd = messageEnd + 1;
   const pathEnd = plainAfter(raw, headEnd, end, toPath);
   if (pathEnd < 0) return undefined;
-  const path = paths.read(raw, headEnd + toPath.length, pathEnd);
   let at = expect(raw, pathEnd, end, toOffset);
   if (at < 0) return undefined;
   let offset = 0;
@@ -118,44 +183,35 @@ export function readCanonicalLine(raw: Buffer, start: number, end: number): Cano
   if (digits === 0 || digits > maxOffsetDigits || (digits > 1 && raw[digitsAt] === 0x30)) return undefined;
   const hostEnd = plainAfter(raw, at, end, toHostName);
   if (hostEnd < 0) return undefined;
-  const hostName = hostNames.read(raw, at + toHostName.length, hostEnd);
   const bootEnd = plainAfter(raw, hostEnd, end, toBootId);
   if (bootEnd < 0) return undefined;
-  const bootId = bootIds.read(raw, hostEnd + toBootId.length, bootEnd);
   const agentEnd = plainAfter(raw, bootEnd, end, toAgentId);
   if (agentEnd < 0) return undefined;
-  const agentId = agentIds.read(raw, bootEnd + toAgentId.length, agentEnd);
   const eventEnd = plainAfter(raw, agentEnd, end, toEventId);
   if (eventEnd < 0) return undefined;
-  const eventId = raw.toString('utf8', agentEnd + toEventId.length, eventEnd);
   const fingerprintEnd = plainAfter(raw, eventEnd, end, toFingerprint);
   if (fingerprintEnd < 0) return undefined;
-  const fingerprint = fingerprints.read(raw, eventEnd + toFingerprint.length, fingerprintEnd);
   if (expect(raw, fingerprintEnd, end, close) !== end) return undefined;
-  return {
-    event: {
-      '@timestamp': timestamp,
-      log: { file: { path }, offset },
-      host: { name: hostName, boot: { id: bootId } },
-      agent: { id: agentId },
-      event: { id: eventId },
-      kiln: { kind: 'log', log: { fingerprint } },
-    },
-    timestampMs,
-    raw,
-    start,
+  const positions: Positions = {
+    timestampAt: start + openTimestamp.length,
+    timestampEnd,
     headEnd,
     pathAt: headEnd + toPath.length,
     pathEnd,
     offsetAt: digitsAt,
     offsetEnd: at,
+    hostNameAt: at + toHostName.length,
+    hostNameEnd: hostEnd,
     bootIdAt: hostEnd + toBootId.length,
     bootIdEnd: bootEnd,
+    agentIdAt: bootEnd + toAgentId.length,
+    agentIdEnd: agentEnd,
     eventIdAt: agentEnd + toEventId.length,
     eventIdEnd: eventEnd,
     fingerprintAt: eventEnd + toFingerprint.length,
     fingerprintEnd,
   };
+  return new CanonicalLine(raw, start, end, positions, timestampMs, offset);
 }
 
 // The day of the last timestamp read: a batch's lines are mostly of one day.
@@ -167,21 +223,23 @@ let lastDayMs = Number.NaN;
  * is read from its digits (the same figure for every value in the ranges below, which are
  * Date.parse's for that form); any other spelling is left to Date.parse.
  */
-function millisOf(raw: Buffer, at: number, end: number, text: string): number {
+function millisOf(raw: Buffer, at: number, end: number): number {
   if (end - at !== 24 || raw[at + 4] !== 0x2d || raw[at + 7] !== 0x2d || raw[at + 10] !== 0x54)
-    return Date.parse(text);
+    return Date.parse(raw.toString('utf8', at, end));
   if (raw[at + 13] !== 0x3a || raw[at + 16] !== 0x3a || raw[at + 19] !== 0x2e || raw[at + 23] !== 0x5a)
-    return Date.parse(text);
+    return Date.parse(raw.toString('utf8', at, end));
   const hour = digits(raw, at + 11, 2);
   const minute = digits(raw, at + 14, 2);
   const second = digits(raw, at + 17, 2);
   const ms = digits(raw, at + 20, 3);
-  if (!(hour <= 23 && minute <= 59 && second <= 59 && ms >= 0)) return Date.parse(text);
+  if (!(hour <= 23 && minute <= 59 && second <= 59 && ms >= 0))
+    return Date.parse(raw.toString('utf8', at, end));
   if (raw.compare(lastDay, 0, 10, at, at + 10) !== 0) {
     const year = digits(raw, at, 4);
     const month = digits(raw, at + 5, 2);
     const day = digits(raw, at + 8, 2);
-    if (!(year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= 31)) return Date.parse(text);
+    if (!(year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= 31))
+      return Date.parse(raw.toString('utf8', at, end));
     raw.copy(lastDay, 0, at, at + 10);
     lastDayMs = Date.UTC(year, month - 1, day);
   }

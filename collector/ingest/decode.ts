@@ -61,7 +61,7 @@ export function decodeBatch(raw: Buffer, limits: DecodeLimits): DecodedEvent[] {
     if (bytes > 0 && !isBlank(raw, start, end)) {
       const line =
         canonical && bytes <= limits.maxEventBytes ? readCanonicalLine(raw, start, end) : undefined;
-      events.push(line ? decodeCanonical(line, bytes, lineNo) : decodeLine(raw, start, end, lineNo, limits));
+      events.push(line ? decodeCanonical(line, lineNo) : decodeLine(raw, start, end, lineNo, limits));
       if (events.length > limits.maxEvents) {
         throw new DecodeError(
           413,
@@ -116,7 +116,7 @@ function decodeLine(
 const canonicalDepth = 3;
 
 /** checkWireEvent of a canonical line, which is an object of kind `log` with an event id string. */
-function decodeCanonical(line: CanonicalLine, bytes: number, lineNo: number): DecodedEvent {
+function decodeCanonical(line: CanonicalLine, lineNo: number): DecodedEvent {
   const idBytes = line.eventIdEnd - line.eventIdAt;
   const problem =
     idBytes === 0 || idBytes > maxEventIdBytes
@@ -125,7 +125,7 @@ function decodeCanonical(line: CanonicalLine, bytes: number, lineNo: number): De
         ? timestampProblem
         : undefined;
   if (problem) throw new DecodeError(400, `line ${lineNo}: ${problem}`);
-  return { event: line.event, bytes, canonical: line };
+  return line;
 }
 
 const maxEventIdBytes = 512;

@@ -35,7 +35,7 @@ export function itemsOfBatch(decoded: readonly DecodedEvent[], context: SpliceCo
   for (const d of decoded) {
     if (d.canonical) {
       out.items.push(splicer.item(d.canonical));
-      out.agentIds.push(d.event.event.id);
+      out.agentIds.push(d.canonical.eventId);
       continue;
     }
     const event = stampIdentity(d.event, identity, ingestedAt, logIdentity);

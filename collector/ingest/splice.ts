@@ -11,7 +11,7 @@ import type { SplicedItem } from '../storage/bulk-writer/encoder.ts';
 import type { InstanceIdentity } from '../tokens/identity.ts';
 import type { CanonicalLine } from './canonical.ts';
 import { cloudOf, type LogIdentity, routeAt, type TimestampWindow } from './stamp.ts';
-import { storedIdOfEvent } from './stored-id.ts';
+import { storedIdOfPosition } from './stored-id.ts';
 
 /** What the spliced items of one batch share: one identity, one arrival time. */
 export interface SpliceContext {
@@ -26,26 +26,27 @@ export interface SpliceContext {
 
 /** JSON text as bytes (identity values and index names are any text, so they are encoded). */
 const utf8 = (text: string) => Buffer.from(text, 'utf8');
-const createIndex = utf8('{"create":{"_index":');
-const andId = utf8(',"_id":"');
 const endAction = utf8('"}}\n');
-const toPath = utf8(',"log":{"file":{"path":"');
-const toOffset = utf8('"},"offset":');
 const toEventId = utf8('},"event":{"id":"');
-const outOfWindow = utf8(',"ingest":{"out_of_window":true}');
-const closeDocument = utf8('}}\n');
 
 /**
  * Makes the bulk items of canonical lines for one batch, routed and identified as `toBulkItems`
  * does. The stamped members and their order are `stampIdentity`'s: `log`, `event` (with
  * `ingested`), `cloud`, `host` (the line's boot id, the attested name, and in `full` the image),
- * `agent`, `kiln`.
+ * `agent`, `kiln`. Each line's operation is a few parts shared by the batch's lines of one file
+ * (made once each) between the line's own bytes: see SplicedLine.
  */
 export class LogSplicer {
   readonly #context: SpliceContext;
-  readonly #parts: SplicedParts;
+  readonly #toBootId: string;
+  readonly #toFingerprint: string;
+  readonly #toEnd: string;
   #index = '';
-  #indexJson = utf8('""');
+  #action = Buffer.alloc(0);
+  readonly #path = new LastBytes();
+  #pathPart = Buffer.alloc(0);
+  readonly #boot = new LastBytes();
+  #lastRest: { outside: boolean; fingerprint: string; part: Buffer } | undefined;
 
   constructor(context: SpliceContext) {
     this.#context = context;
@@ -53,15 +54,9 @@ export class LogSplicer {
     const lean = (context.logIdentity ?? 'lean') === 'lean';
     const name = identity.hostname ? `,"name":${JSON.stringify(identity.hostname)}` : '';
     const image = identity.imageId && !lean ? `,"image":{"id":${JSON.stringify(identity.imageId)}}` : '';
-    this.#parts = {
-      toBootId: utf8(
-        `","ingested":${JSON.stringify(context.ingestedAt)}},"cloud":${JSON.stringify(cloudOf(identity, lean))},"host":{"boot":{"id":"`,
-      ),
-      toFingerprint: utf8(
-        `"}${name}${image}},"agent":{"id":${JSON.stringify(identity.agentId)}},"kiln":{"kind":"log","log":{"fingerprint":"`,
-      ),
-      toEnd: utf8(identity.bakeId ? `"},"bake":{"id":${JSON.stringify(identity.bakeId)}}` : '"}'),
-    };
+    this.#toBootId = `","ingested":${JSON.stringify(context.ingestedAt)}},"cloud":${JSON.stringify(cloudOf(identity, lean))},"host":{"boot":{"id":"`;
+    this.#toFingerprint = `"}${name}${image}},"agent":{"id":${JSON.stringify(identity.agentId)}},"kiln":{"kind":"log","log":{"fingerprint":"`;
+    this.#toEnd = identity.bakeId ? `"},"bake":{"id":${JSON.stringify(identity.bakeId)}}` : '"}';
   }
 
   /** The bulk item of a canonical line. */
@@ -70,98 +65,109 @@ export class LogSplicer {
     const route = routeAt(line.timestampMs, 'log', names, window, nowMs);
     if (route.index !== this.#index) {
       this.#index = route.index;
-      this.#indexJson = utf8(JSON.stringify(route.index));
+      this.#action = utf8(`{"create":{"_index":${JSON.stringify(route.index)},"_id":"`);
     }
-    const id = storedIdOfEvent(identity.instanceId, line.event);
-    return new SplicedLine(id, route.index, this.#indexJson, line, route.outOfWindow, this.#parts);
+    const id = storedIdOfPosition(identity.instanceId, line.fingerprint, line.offset, line.eventId);
+    const raw = line.raw;
+    // A canonical line's strings hold no character JSON escapes: each one's JSON is its bytes.
+    if (!this.#path.holds(raw, line.pathAt, line.pathEnd)) {
+      const path = this.#path.take(raw, line.pathAt, line.pathEnd);
+      this.#pathPart = Buffer.concat([utf8(',"log":{"file":{"path":"'), path, utf8('"},"offset":')]);
+    }
+    const path = this.#pathPart;
+    return new SplicedLine(id, route.index, this.#action, line, path, this.#restOf(line, route.outOfWindow));
+  }
+
+  /** From `","ingested":` to the end of the document: one per boot id, fingerprint and window flag. */
+  #restOf(line: CanonicalLine, outside: boolean): Buffer {
+    const raw = line.raw;
+    const last = this.#lastRest;
+    const sameBoot = this.#boot.holds(raw, line.bootIdAt, line.bootIdEnd);
+    if (sameBoot && last && last.outside === outside && last.fingerprint === line.fingerprint)
+      return last.part;
+    const boot = sameBoot ? this.#boot.bytes : this.#boot.take(raw, line.bootIdAt, line.bootIdEnd);
+    const close = `${this.#toEnd}${outside ? ',"ingest":{"out_of_window":true}' : ''}}}\n`;
+    const part = Buffer.concat([
+      utf8(this.#toBootId),
+      boot,
+      utf8(this.#toFingerprint),
+      raw.subarray(line.fingerprintAt, line.fingerprintEnd),
+      utf8(close),
+    ]);
+    this.#lastRest = { outside, fingerprint: line.fingerprint, part };
+    return part;
   }
 }
 
-/** What every spliced line of one batch shares: the stamped parts of its tail. */
-interface SplicedParts {
-  /** From the end of the event id to the boot id: `ingested`, `cloud` and `host.boot`. */
-  toBootId: Buffer;
-  /** From the end of the boot id to the fingerprint: the host name, `agent` and `kiln`. */
-  toFingerprint: Buffer;
-  /** From the end of the fingerprint: `kiln.bake` and the closing of `kiln.log`. */
-  toEnd: Buffer;
+/** The last bytes taken from a batch (a file's path, a boot id), to tell the next line's apart. */
+class LastBytes {
+  bytes: Buffer = Buffer.alloc(0);
+  #taken = false;
+
+  /** Whether `raw[start, end)` are the bytes taken last. */
+  holds(raw: Buffer, start: number, end: number): boolean {
+    const last = this.bytes;
+    const length = end - start;
+    if (!this.#taken || length !== last.length) return false;
+    for (let i = 0; i < length; i++) if (raw[start + i] !== last[i]) return false;
+    return true;
+  }
+
+  /** Keeps a copy of `raw[start, end)` and returns it. */
+  take(raw: Buffer, start: number, end: number): Buffer {
+    this.bytes = Buffer.from(raw.subarray(start, end));
+    this.#taken = true;
+    return this.bytes;
+  }
 }
 
 /**
- * A canonical line's `create` operation, written from the batch's bytes: the action line, the
- * head as it arrived, then the tail from the line's own plain values (a canonical line's strings
- * hold no character JSON escapes, so each one's JSON is its bytes between quotes) and the
- * batch's stamped parts. Its ids are base64url text, which JSON writes as it is.
+ * A canonical line's `create` operation, written from the batch's bytes:
+ * `{"create":{"_index":…,"_id":"` (per index), the id, `"}}` and a newline; the head as it
+ * arrived; `,"log":{"file":{"path":"P"},"offset":` (per file); the line's offset digits;
+ * `},"event":{"id":"`; its event id; then `","ingested":…` through the end of the document and
+ * its newline (per boot id and fingerprint). The ids are base64url text, which JSON writes as it is.
  */
 class SplicedLine implements SplicedItem {
   readonly id: string;
   readonly index: string;
   readonly bytes: number;
-  readonly #indexJson: Buffer;
+  readonly #action: Buffer;
   readonly #line: CanonicalLine;
-  readonly #outOfWindow: boolean;
-  readonly #parts: SplicedParts;
+  readonly #path: Buffer;
+  readonly #rest: Buffer;
 
-  constructor(
-    id: string,
-    index: string,
-    indexJson: Buffer,
-    line: CanonicalLine,
-    outside: boolean,
-    parts: SplicedParts,
-  ) {
+  constructor(id: string, index: string, action: Buffer, line: CanonicalLine, path: Buffer, rest: Buffer) {
     this.id = id;
     this.index = index;
-    this.#indexJson = indexJson;
+    this.#action = action;
     this.#line = line;
-    this.#outOfWindow = outside;
-    this.#parts = parts;
-    const l = line;
+    this.#path = path;
+    this.#rest = rest;
     this.bytes =
-      createIndex.length +
-      indexJson.length +
-      andId.length +
+      action.length +
       id.length +
       endAction.length +
-      (l.headEnd - l.start) +
-      toPath.length +
-      (l.pathEnd - l.pathAt) +
-      toOffset.length +
-      (l.offsetEnd - l.offsetAt) +
+      (line.headEnd - line.start) +
+      path.length +
+      (line.offsetEnd - line.offsetAt) +
       toEventId.length +
-      (l.eventIdEnd - l.eventIdAt) +
-      parts.toBootId.length +
-      (l.bootIdEnd - l.bootIdAt) +
-      parts.toFingerprint.length +
-      (l.fingerprintEnd - l.fingerprintAt) +
-      parts.toEnd.length +
-      (outside ? outOfWindow.length : 0) +
-      closeDocument.length;
+      (line.eventIdEnd - line.eventIdAt) +
+      rest.length;
   }
 
   writeTo(body: Buffer, at: number): number {
     const l = this.#line;
-    const parts = this.#parts;
     const raw = l.raw;
-    let end = put(body, at, createIndex);
-    end = put(body, end, this.#indexJson);
-    end = put(body, end, andId);
+    let end = put(body, at, this.#action);
     for (let i = 0; i < this.id.length; i++) body[end++] = this.id.charCodeAt(i);
     end = put(body, end, endAction);
     end += raw.copy(body, end, l.start, l.headEnd);
-    end = put(body, end, toPath);
-    end = copy(raw, l.pathAt, l.pathEnd, body, end);
-    end = put(body, end, toOffset);
+    end = put(body, end, this.#path);
     end = copy(raw, l.offsetAt, l.offsetEnd, body, end);
     end = put(body, end, toEventId);
     end = copy(raw, l.eventIdAt, l.eventIdEnd, body, end);
-    end = put(body, end, parts.toBootId);
-    end = copy(raw, l.bootIdAt, l.bootIdEnd, body, end);
-    end = put(body, end, parts.toFingerprint);
-    end = copy(raw, l.fingerprintAt, l.fingerprintEnd, body, end);
-    end = put(body, end, parts.toEnd);
-    if (this.#outOfWindow) end = put(body, end, outOfWindow);
-    end = put(body, end, closeDocument);
+    end = put(body, end, this.#rest);
     return end - at;
   }
 }

@@ -66,8 +66,20 @@ function filePosition(event: WireEvent): { fingerprint: string; offset: number }
 /** The `_id` of an event from the instance `instanceId` (see the file comment). */
 export function storedIdOfEvent(instanceId: string, event: WireEvent): string {
   const position = filePosition(event);
-  if (position && event.event.id === deriveEventId(instanceId, position.fingerprint, position.offset)) {
-    return filePrefix(instanceId, position.fingerprint) + String(position.offset).padStart(offsetDigits, '0');
+  return position
+    ? storedIdOfPosition(instanceId, position.fingerprint, position.offset, event.event.id)
+    : storedIdOf(instanceId, event.event.id);
+}
+
+/** The `_id` of a well-formed log event at `offset` of the file `fingerprint` (see the file comment). */
+export function storedIdOfPosition(
+  instanceId: string,
+  fingerprint: string,
+  offset: number,
+  eventId: string,
+): string {
+  if (fingerprint !== '' && eventId === deriveEventId(instanceId, fingerprint, offset)) {
+    return filePrefix(instanceId, fingerprint) + String(offset).padStart(offsetDigits, '0');
   }
-  return storedIdOf(instanceId, event.event.id);
+  return storedIdOf(instanceId, eventId);
 }

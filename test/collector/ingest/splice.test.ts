@@ -91,6 +91,36 @@ describe('LogSplicer', () => {
     expect(spliced.index).toBe(names.daily('logs', nowMs));
   });
 
+  it('stores a batch of interleaved files, boots and days line by line as the general path does', () => {
+    const identity = attestedIdentity({ instanceId: 'i-0abc', hostname: 'web-1', bakeId: 'bake-7' });
+    // Consecutive lines of one file that change only their window, only their boot, then the file.
+    const old = '2020-01-01T00:00:00.000Z';
+    const plan: Array<[string, string, string]> = [
+      ['/var/log/a.log', ingestedAt, 'boot-1'],
+      ['/var/log/a.log', old, 'boot-1'],
+      ['/var/log/a.log', old, 'boot-1'],
+      ['/var/log/a.log', '2026-11-21T23:59:59.999Z', 'boot-1'],
+      ['/var/log/a.log', ingestedAt, 'boot-2'],
+      ['/var/log/a.log', ingestedAt, 'boot-1'],
+      ['/var/log/b.log', ingestedAt, 'boot-1'],
+      ['/var/log/ab.log', ingestedAt, 'boot-1'],
+      ['/var/log/ab.log', old, 'boot-2'],
+    ];
+    const lines = plan.map(([path, readAt, boot], i) =>
+      agentLine(`line ${i}`, 100 * i, path, readAt).replace('"boot-1"', `"${boot}"`),
+    );
+    const decoded = decodeBatch(Buffer.from(lines.join('\n')), limits);
+    const splicer = new LogSplicer({ identity, ingestedAt, nowMs, names, window, logIdentity: 'lean' });
+    const stored = decoded.map((d) => {
+      const item = splicer.item(d.canonical!);
+      return { spliced: true, id: item.id, index: item.index, source: sourceOf(item) };
+    });
+    expect(stored).toEqual(lines.map((line) => ({ spliced: true, ...generalPath(line, identity, 'lean') })));
+    expect(new Set(stored.map((s) => JSON.parse(s.source).host.boot.id))).toEqual(
+      new Set(['boot-1', 'boot-2']),
+    );
+  });
+
   it('reads @timestamp as Date.parse does: routes, marks and refuses each line as the general path', () => {
     const identity = testIdentity({ instanceId: 'i-0abc', hostname: 'web-1' });
     const stamped = (ts: string) => agentLine('x').replace(ingestedAt, ts);
