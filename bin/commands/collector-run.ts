@@ -1,5 +1,4 @@
 /** `kiln collector run`: the ingest API plus the collector's periodic jobs, until SIGTERM. */
-import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import { type CollectorConfig, defaultCollectorConfig, loadCollectorConfig } from '../../collector/config.ts';
 import { runCollector } from '../../collector/runtime.ts';
@@ -9,17 +8,6 @@ import { createLogger } from '../../lib/log.ts';
 import { action, esOptions, example, indexPrefix, withEsOptions } from '../cli-support.ts';
 import { collectorExtensions } from '../collector-extensions.ts';
 import { parseRetention } from './collector.ts';
-
-/**
- * V8's memory reducer starts full collections when a process looks idle, to give memory back;
- * between batches the collector looks idle to it, and half its full collections were the
- * reducer's (bench/RESULTS.md: 25 against 14 for 600 000 lines, 5.0 against 4.5 CPU s). A
- * server holding steady memory has nothing to give back. The flag is read when a collection is
- * planned, so setting it at start takes effect.
- */
-function serverHeap(): void {
-  setFlagsFromString('--no-memory-reducer');
-}
 
 /** Parses `host:port` (or a bare port) for --listen. */
 export function parseListen(value: string): { host: string; port: number } {
@@ -139,7 +127,6 @@ export function registerCollectorRun(group: Command): void {
           : {}),
         log,
       });
-      serverHeap();
       const collector = await runCollector({
         es: esOptions(opts),
         indexPrefix: indexPrefix(opts),
