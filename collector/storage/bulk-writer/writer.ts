@@ -58,7 +58,7 @@ export class BulkWriter {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #clock: Clock;
   readonly #random: () => number;
-  readonly #bodies = new BodyPool();
+  readonly #bodies: BodyPool;
 
   constructor(client: Client, names: IndexNames, options: BulkWriterOptions = {}) {
     this.#client = client;
@@ -66,6 +66,8 @@ export class BulkWriter {
     this.#maxAttempts = options.maxAttempts ?? 3;
     this.#backoff = options.backoff ?? { baseMs: 100, maxMs: 2000 };
     this.#maxBulkBytes = options.maxBulkBytes ?? 8 * 1024 * 1024;
+    // Four bodies kept, each with room to grow a quarter past the largest request.
+    this.#bodies = new BodyPool(4, Math.ceil(this.#maxBulkBytes * 1.25));
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? ((ms) => sleep(ms));
     this.#clock = { now: this.#now, sleep: (ms) => this.#sleep(ms) };
