@@ -29,38 +29,6 @@ export interface SplicedItem {
   writeTo(body: Buffer, at: number): number;
 }
 
-/** A spliced item made of a document's first bytes and the JSON text of the rest. */
-class HeadTailItem implements SplicedItem {
-  readonly id: string;
-  readonly index: string;
-  readonly bytes: number;
-  readonly #action: string;
-  readonly #head: Buffer;
-  readonly #tail: string;
-
-  constructor(id: string, index: string, head: Buffer, tail: string) {
-    this.id = id;
-    this.index = index;
-    this.#head = head;
-    this.#tail = tail;
-    this.#action = actionOf(id, index);
-    this.bytes = Buffer.byteLength(this.#action) + head.length + Buffer.byteLength(tail) + 1;
-  }
-
-  writeTo(body: Buffer, at: number): number {
-    let end = at + body.write(this.#action, at);
-    end += this.#head.copy(body, end);
-    end += body.write(this.#tail, end);
-    body[end++] = 0x0a;
-    return end - at;
-  }
-}
-
-/** A spliced item of a document's head bytes and the JSON text of its tail. */
-export function splicedItem(id: string, index: string, head: Buffer, tail: string): SplicedItem {
-  return new HeadTailItem(id, index, head, tail);
-}
-
 /** One document to store. */
 export type BulkItem = DocumentItem | SplicedItem;
 
@@ -87,7 +55,7 @@ let lastIndex = '';
 let lastIndexJson = '""';
 
 /** The `create` action line of an item, newline-terminated. */
-export function actionOf(id: string, index: string): string {
+function actionOf(id: string, index: string): string {
   if (index !== lastIndex) {
     lastIndex = index;
     lastIndexJson = JSON.stringify(index);

@@ -6,9 +6,9 @@ import {
   encodeBulkCreate,
   encodeBulkItem,
   encodedBytes,
-  splicedItem,
 } from '../../../../collector/storage/bulk-writer/encoder.ts';
 import { classifyBulkItems } from '../../../../collector/storage/bulk-writer/response.ts';
+import { splicedItem } from '../../../support/spliced-item.ts';
 
 describe('encodeBulkCreate', () => {
   it('writes one create action with the deterministic id per document, newline-terminated', () => {

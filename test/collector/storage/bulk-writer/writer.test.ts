@@ -10,7 +10,6 @@ import {
   type DocumentItem,
   type SplicedItem,
   sourceOf,
-  splicedItem,
 } from '../../../../collector/storage/bulk-writer/encoder.ts';
 import { BulkWriter } from '../../../../collector/storage/bulk-writer/writer.ts';
 import { setupStorage } from '../../../../collector/storage/setup.ts';
@@ -18,6 +17,7 @@ import { createEsClient } from '../../../../lib/es.ts';
 import type { IndexNames } from '../../../../lib/indices.ts';
 import { freePort, startLocalEs, stopLocalEs } from '../../../../lib/local-es/index.ts';
 import { countDocs, dropPrefix, testEsClient, uniqueNames } from '../../../support/es.ts';
+import { splicedItem } from '../../../support/spliced-item.ts';
 
 const day = Date.UTC(2026, 10, 22, 10);
 
