@@ -204,16 +204,31 @@ try {
       delete (doc.log as Record<string, unknown>).offset;
     }),
     'kiln-no-kiln': kilnWithout('`kiln.*`', (doc) => delete doc.kiln),
-    'kiln-no-ingested': kilnWithout('`event.ingested`', (doc) => delete (doc.event as Record<string, unknown>).ingested),
-    'kiln-no-offset': kilnWithout('`log.offset`', (doc) => delete (doc.log as Record<string, unknown>).offset),
-    'kiln-no-boot-id': kilnWithout('`host.boot.id`', (doc) => delete (doc.host as Record<string, unknown>).boot),
-    'kiln-no-host-name': kilnWithout('`host.name`', (doc) => delete (doc.host as Record<string, unknown>).name),
-    'kiln-minimal': kilnWithout('what no consumer reads (`host.name`, `agent`, `kiln.log`, `event.id`, `event.ingested`)', (doc) => {
-      delete (doc.host as Record<string, unknown>).name;
-      delete doc.agent;
-      delete (doc.kiln as Record<string, unknown>).log;
-      delete doc.event;
-    }),
+    'kiln-no-ingested': kilnWithout(
+      '`event.ingested`',
+      (doc) => delete (doc.event as Record<string, unknown>).ingested,
+    ),
+    'kiln-no-offset': kilnWithout(
+      '`log.offset`',
+      (doc) => delete (doc.log as Record<string, unknown>).offset,
+    ),
+    'kiln-no-boot-id': kilnWithout(
+      '`host.boot.id`',
+      (doc) => delete (doc.host as Record<string, unknown>).boot,
+    ),
+    'kiln-no-host-name': kilnWithout(
+      '`host.name`',
+      (doc) => delete (doc.host as Record<string, unknown>).name,
+    ),
+    'kiln-minimal': kilnWithout(
+      'what no consumer reads (`host.name`, `agent`, `kiln.log`, `event.id`, `event.ingested`)',
+      (doc) => {
+        delete (doc.host as Record<string, unknown>).name;
+        delete doc.agent;
+        delete (doc.kiln as Record<string, unknown>).log;
+        delete doc.event;
+      },
+    ),
     'kiln-no-agent-fingerprint': kilnWithout('`agent.id`, `kiln.log.fingerprint`', (doc) => {
       delete doc.agent;
       delete (doc.kiln as Record<string, unknown>).log;
