@@ -132,6 +132,7 @@ try {
     l: (typeof lines)[number],
     from = identity,
     logIdentity: LogIdentity = 'lean',
+    stored: LogIdentity = logIdentity,
   ): DocumentItem => {
     const fingerprint = `fp-${l.path}`;
     const line = {
@@ -145,7 +146,7 @@ try {
     };
     const event = JSON.parse(encoder.encode(line, { path: l.path, fingerprint }, ingested).json) as WireEvent;
     const stamped = stampIdentity(event, from, ingested, logIdentity);
-    return toBulkItems([stamped], names, from.instanceId, window, now)[0]!;
+    return toBulkItems([stamped], names, from.instanceId, window, now, stored)[0]!;
   };
   /** kiln's document and ids with `drop` applied to the document. */
   function kilnWithout(what: string, drop: (doc: Record<string, unknown>) => void): Variant {
@@ -229,10 +230,12 @@ try {
         delete doc.event;
       },
     ),
-    'kiln-no-agent-fingerprint': kilnWithout('`agent.id`, `kiln.log.fingerprint`', (doc) => {
-      delete doc.agent;
-      delete (doc.kiln as Record<string, unknown>).log;
-    }),
+    // The lean line as it was stored until 2026-12-04: with the agent's own ids.
+    'kiln-agent-ids': {
+      label: 'kiln document with `agent.id`, `event.id`, `kiln.log.fingerprint` (before 2026-12-04)',
+      setUp: putKilnTemplate,
+      encode: (l) => encodeBulkItem(kilnItem(l, identity, 'lean', 'full')),
+    },
     // The same line from an instance enrolled on EC2, as the collector stores it (log lines carry
     // the lean identity), and with `logIdentity: full` (account, region, zone, type, provider and
     // `host.image.id` on every line too).

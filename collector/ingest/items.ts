@@ -44,7 +44,7 @@ export function itemsOfBatch(decoded: readonly DecodedEvent[], context: SpliceCo
       continue;
     }
     out.stamped.push(event);
-    out.items.push(toBulkItem(event, names, identity.instanceId, window, nowMs));
+    out.items.push(toBulkItem(event, names, identity.instanceId, window, nowMs, logIdentity));
     out.agentIds.push(event.event.id);
   }
   return out;

@@ -4,7 +4,8 @@
  * half of the collector's CPU per line and most of its garbage (bench/RESULTS.md, "where the
  * collector's CPU goes"). A canonical line's head, `{"@timestamp":…,"message":…`, is stored as it
  * arrived; the rest is written from its fields and the token's identity, byte for byte what
- * `stampIdentity` and `JSON.stringify` make of the same line (the tests hold the two paths to that).
+ * `stampIdentity`, `toBulkItem` and `JSON.stringify` make of the same line (the tests hold the
+ * two paths to that).
  */
 import type { IndexNames } from '../../lib/indices.ts';
 import type { SplicedItem } from '../storage/bulk-writer/encoder.ts';
@@ -28,19 +29,23 @@ export interface SpliceContext {
 const utf8 = (text: string) => Buffer.from(text, 'utf8');
 const endAction = utf8('"}}\n');
 const toEventId = utf8('},"event":{"id":"');
+const noBytes = Buffer.alloc(0);
 
 /**
  * Makes the bulk items of canonical lines for one batch, routed and identified as `toBulkItems`
- * does. The stamped members and their order are `stampIdentity`'s: `log`, `event` (with
- * `ingested`), `cloud`, `host` (the line's boot id, the attested name, and in `full` the image),
- * `agent`, `kiln`. Each line's operation is a few parts shared by the batch's lines of one file
- * (made once each) between the line's own bytes: see SplicedLine.
+ * does. The stored members and their order are `stampIdentity`'s and `toBulkItem`'s: `log`,
+ * `event` (`ingested`, and in `full` the agent's `id`), `cloud`, `host` (the line's boot id, the
+ * attested name, and in `full` the image), in `full` `agent`, then `kiln` (in `full` with the
+ * file's fingerprint). Each line's operation is a few parts shared by the batch's lines of one
+ * file (made once each) between the line's own bytes: see SplicedLine.
  */
 export class LogSplicer {
   readonly #context: SpliceContext;
   readonly #toBootId: string;
   readonly #toFingerprint: string;
   readonly #toEnd: string;
+  /** `},"event":{"id":"` in `full`; nothing in `lean`, which stores no agent ids. */
+  readonly #toEventId: Buffer;
   #index = '';
   #action = Buffer.alloc(0);
   readonly #path = new LastBytes();
@@ -54,9 +59,15 @@ export class LogSplicer {
     const lean = (context.logIdentity ?? 'lean') === 'lean';
     const name = identity.hostname ? `,"name":${JSON.stringify(identity.hostname)}` : '';
     const image = identity.imageId && !lean ? `,"image":{"id":${JSON.stringify(identity.imageId)}}` : '';
-    this.#toBootId = `","ingested":${JSON.stringify(context.ingestedAt)}},"cloud":${JSON.stringify(cloudOf(identity, lean))},"host":{"boot":{"id":"`;
-    this.#toFingerprint = `"}${name}${image}},"agent":{"id":${JSON.stringify(identity.agentId)}},"kiln":{"kind":"log","log":{"fingerprint":"`;
-    this.#toEnd = identity.bakeId ? `"},"bake":{"id":${JSON.stringify(identity.bakeId)}}` : '"}';
+    const ingested = `"ingested":${JSON.stringify(context.ingestedAt)}}`;
+    const cloud = `,"cloud":${JSON.stringify(cloudOf(identity, lean))},"host":{"boot":{"id":"`;
+    const bake = identity.bakeId ? `,"bake":{"id":${JSON.stringify(identity.bakeId)}}` : '';
+    this.#toEventId = lean ? noBytes : toEventId;
+    this.#toBootId = lean ? `},"event":{${ingested}${cloud}` : `",${ingested}${cloud}`;
+    this.#toFingerprint = lean
+      ? `"}${name}},"kiln":{"kind":"log"`
+      : `"}${name}${image}},"agent":{"id":${JSON.stringify(identity.agentId)}},"kiln":{"kind":"log","log":{"fingerprint":"`;
+    this.#toEnd = lean ? bake : `"}${bake}`;
   }
 
   /** The bulk item of a canonical line. */
@@ -75,10 +86,14 @@ export class LogSplicer {
       this.#pathPart = Buffer.concat([utf8(',"log":{"file":{"path":"'), path, utf8('"},"offset":')]);
     }
     const path = this.#pathPart;
-    return new SplicedLine(id, route.index, this.#action, line, path, this.#restOf(line, route.outOfWindow));
+    const rest = this.#restOf(line, route.outOfWindow);
+    return new SplicedLine(id, route.index, this.#action, line, path, this.#toEventId, rest);
   }
 
-  /** From `","ingested":` to the end of the document: one per boot id, fingerprint and window flag. */
+  /**
+   * From after the event id (`full`) or the offset (`lean`) to the end of the document: one per
+   * boot id, fingerprint and window flag.
+   */
   #restOf(line: CanonicalLine, outside: boolean): Buffer {
     const raw = line.raw;
     const last = this.#lastRest;
@@ -87,11 +102,12 @@ export class LogSplicer {
       return last.part;
     const boot = sameBoot ? this.#boot.bytes : this.#boot.take(raw, line.bootIdAt, line.bootIdEnd);
     const close = `${this.#toEnd}${outside ? ',"ingest":{"out_of_window":true}' : ''}}}\n`;
+    const lean = this.#toEventId.length === 0;
     const part = Buffer.concat([
       utf8(this.#toBootId),
       boot,
       utf8(this.#toFingerprint),
-      raw.subarray(line.fingerprintAt, line.fingerprintEnd),
+      lean ? noBytes : raw.subarray(line.fingerprintAt, line.fingerprintEnd),
       utf8(close),
     ]);
     this.#lastRest = { outside, fingerprint: line.fingerprint, part };
@@ -124,9 +140,9 @@ class LastBytes {
 /**
  * A canonical line's `create` operation, written from the batch's bytes:
  * `{"create":{"_index":…,"_id":"` (per index), the id, `"}}` and a newline; the head as it
- * arrived; `,"log":{"file":{"path":"P"},"offset":` (per file); the line's offset digits;
- * `},"event":{"id":"`; its event id; then `","ingested":…` through the end of the document and
- * its newline (per boot id and fingerprint). The ids are base64url text, which JSON writes as it is.
+ * arrived; `,"log":{"file":{"path":"P"},"offset":` (per file); the line's offset digits; in
+ * `full`, `},"event":{"id":"` and its event id; then the rest of the document through its
+ * newline (per boot id and fingerprint). The ids are base64url text, which JSON writes as it is.
  */
 class SplicedLine implements SplicedItem {
   readonly id: string;
@@ -135,15 +151,26 @@ class SplicedLine implements SplicedItem {
   readonly #action: Buffer;
   readonly #line: CanonicalLine;
   readonly #path: Buffer;
+  readonly #toEventId: Buffer;
   readonly #rest: Buffer;
 
-  constructor(id: string, index: string, action: Buffer, line: CanonicalLine, path: Buffer, rest: Buffer) {
+  constructor(
+    id: string,
+    index: string,
+    action: Buffer,
+    line: CanonicalLine,
+    path: Buffer,
+    toEventId: Buffer,
+    rest: Buffer,
+  ) {
     this.id = id;
     this.index = index;
     this.#action = action;
     this.#line = line;
     this.#path = path;
+    this.#toEventId = toEventId;
     this.#rest = rest;
+    const eventId = toEventId.length > 0 ? toEventId.length + (line.eventIdEnd - line.eventIdAt) : 0;
     this.bytes =
       action.length +
       id.length +
@@ -151,8 +178,7 @@ class SplicedLine implements SplicedItem {
       (line.headEnd - line.start) +
       path.length +
       (line.offsetEnd - line.offsetAt) +
-      toEventId.length +
-      (line.eventIdEnd - line.eventIdAt) +
+      eventId +
       rest.length;
   }
 
@@ -165,8 +191,10 @@ class SplicedLine implements SplicedItem {
     end += raw.copy(body, end, l.start, l.headEnd);
     end = put(body, end, this.#path);
     end = copy(raw, l.offsetAt, l.offsetEnd, body, end);
-    end = put(body, end, toEventId);
-    end = copy(raw, l.eventIdAt, l.eventIdEnd, body, end);
+    if (this.#toEventId.length > 0) {
+      end = put(body, end, this.#toEventId);
+      end = copy(raw, l.eventIdAt, l.eventIdEnd, body, end);
+    }
     end = put(body, end, this.#rest);
     return end - at;
   }

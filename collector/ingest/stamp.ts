@@ -12,7 +12,11 @@
  * them by instance, image and bake. What is constant per instance (provider, account, region,
  * zone, machine type, and `host.image.id`, the same value as `cloud.image.id`) is stamped on
  * facts, drift and lifecycle documents and kept in the registry, not on every line, where it
- * cost Elasticsearch about 11 % of its CPU per line (bench/RESULTS.md). `full` stamps it all.
+ * cost Elasticsearch about 11 % of its CPU per line (bench/RESULTS.md). A lean log line's stored
+ * document also leaves out the agent's own ids, which the `_id` already holds: `event.id` and
+ * `kiln.log.fingerprint` (the `_id` is built from them, stored-id.ts) and `agent.id` (the
+ * instance's, in the registry and on every lifecycle event); together they cost Elasticsearch
+ * about 10 % of its CPU per line (bench/RESULTS.md). `full` stamps and stores it all.
  */
 
 import { driftSeverity } from '../../lib/drift-severity.ts';
@@ -168,23 +172,46 @@ export function toBulkItems(
   instanceId: string,
   window: TimestampWindow,
   nowMs: number,
+  logIdentity: LogIdentity = 'lean',
 ): DocumentItem[] {
-  return events.map((event) => toBulkItem(event, names, instanceId, window, nowMs));
+  return events.map((event) => toBulkItem(event, names, instanceId, window, nowMs, logIdentity));
 }
 
-/** Turns one stamped event into its bulk item (see toBulkItems). */
+/**
+ * Turns one stamped event into its bulk item (see toBulkItems): its `_id` from the event's own
+ * ids, then the document, which for a lean log line leaves them out (see the file comment).
+ */
 export function toBulkItem(
   event: WireEvent,
   names: IndexNames,
   instanceId: string,
   window: TimestampWindow,
   nowMs: number,
+  logIdentity: LogIdentity = 'lean',
 ): DocumentItem {
   const route = routeEvent(event, names, window, nowMs);
+  const stored = event.kiln.kind === 'log' && logIdentity === 'lean' ? withoutAgentIds(event) : event;
   const doc = route.outOfWindow
-    ? { ...event, kiln: { ...event.kiln, ingest: { out_of_window: true } } }
-    : event;
+    ? { ...stored, kiln: { ...stored.kiln, ingest: { out_of_window: true } } }
+    : stored;
   return { id: storedIdOfEvent(instanceId, event), index: route.index, doc };
+}
+
+/** A log line without `agent`, `event.id` and `kiln.log.fingerprint`; key order kept. */
+function withoutAgentIds(event: WireEvent): WireEvent {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(event)) {
+    if (key === 'agent') continue;
+    if (key === 'event') {
+      const { id: _id, ...rest } = value as WireEvent['event'];
+      if (Object.keys(rest).length > 0) out.event = rest;
+    } else if (key === 'kiln') {
+      const { kind, log, ...others } = value as WireEvent['kiln'];
+      const { fingerprint: _fingerprint, ...kept } = isPlainObject(log) ? log : {};
+      out.kiln = Object.keys(kept).length > 0 ? { kind, log: kept, ...others } : { kind, ...others };
+    } else out[key] = value;
+  }
+  return out as WireEvent;
 }
 
 /**

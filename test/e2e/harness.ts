@@ -197,17 +197,24 @@ export async function messagesOf(
   if (path) filter.push({ term: { 'log.file.path': path } });
   const out: string[] = [];
   let after: unknown[] | undefined;
-  for (;;) {
-    const r = await client.search<{ message: string }>({
-      index: names.pattern('logs'),
-      size: 10_000,
-      query: { bool: { filter } } as never,
-      sort: [{ 'log.file.path': 'asc' }, { 'log.offset': 'asc' }, { 'event.id': 'asc' }],
-      _source: ['message'],
-      ...(after ? { search_after: after as never } : {}),
-    });
-    for (const hit of r.hits.hits) out.push(hit._source!.message);
-    if (r.hits.hits.length < 10_000) return out;
-    after = r.hits.hits.at(-1)!.sort as unknown[];
+  // A point in time pages with Elasticsearch's own tie-breaker (`_shard_doc`): a log line stores
+  // no unique field of its own (its `_id` is, and `_id` cannot be sorted on).
+  const pit = await client.openPointInTime({ index: names.pattern('logs'), keep_alive: '1m' });
+  try {
+    for (;;) {
+      const r = await client.search<{ message: string }>({
+        size: 10_000,
+        pit: { id: pit.id, keep_alive: '1m' },
+        query: { bool: { filter } } as never,
+        sort: [{ 'log.file.path': 'asc' }, { 'log.offset': 'asc' }],
+        _source: ['message'],
+        ...(after ? { search_after: after as never } : {}),
+      });
+      for (const hit of r.hits.hits) out.push(hit._source!.message);
+      if (r.hits.hits.length < 10_000) return out;
+      after = r.hits.hits.at(-1)!.sort as unknown[];
+    }
+  } finally {
+    await client.closePointInTime({ id: pit.id });
   }
 }

@@ -9,14 +9,15 @@
  *   `cloud.*` (the identity the collector stamps from the token; dashboards and
  *   `kiln investigate` filter on `cloud.instance.id`), `kiln.kind`, `kiln.bake.id`, and the
  *   journal's fields (the likely-cause search filters on `log.syslog.priority`).
+ * - not stored by default: the agent's own ids (`event.id`, `kiln.log.fingerprint`, `agent.*`),
+ *   which the `_id` is made of; with `logIdentity: full` they are stored as below.
  * - doc values only (`index: false`): `log.offset` (the tie-breaker of "last log lines" and
- *   `kiln investigate`), `event.ingested`, `event.id` (the `_id` already finds an event; its
- *   doc values are the unique tie-breaker a `search_after` reader pages with), `host.boot.id`
+ *   `kiln investigate`), `event.ingested`, `event.id` (`full`: the `_id` already finds an
+ *   event), `host.boot.id`
  *   (constant for a file's lines; shown and grouped by, and a Discover filter on it still
  *   works through doc values; the lifecycle and facts indices keep it indexed).
- * - `_source` only: `agent.*` of a log
- *   line (the registry and the lifecycle events carry the agent; the collector still stamps
- *   `agent.id`), `kiln.log.fingerprint` (it is the `_id`'s prefix).
+ * - `_source` only (`full`): `agent.*` of a log line (the registry and the lifecycle events
+ *   carry the agent), `kiln.log.fingerprint` (the `_id`'s prefix is made of it).
  *
  * A field that is not indexed still shows in Discover from `_source`; it only cannot be
  * filtered on, which none of kiln's consumers do for log lines.

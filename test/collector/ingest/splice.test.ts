@@ -34,7 +34,7 @@ function generalPath(line: string, identity: InstanceIdentity, logIdentity: LogI
   const normalized = expandDottedKeys(JSON.parse(line));
   if (!normalized.ok) throw new Error(normalized.reason);
   const stamped = stampIdentity(normalized.value as WireEvent, identity, ingestedAt, logIdentity);
-  const item = toBulkItem(stamped, names, identity.instanceId, window, nowMs);
+  const item = toBulkItem(stamped, names, identity.instanceId, window, nowMs, logIdentity);
   return { id: item.id, index: item.index, source: JSON.stringify(item.doc) };
 }
 
@@ -214,7 +214,7 @@ describe('canonical form', () => {
   });
 
   it('is spliced when canonical, and the stored copy names the token identity, not the claimed one', () => {
-    const stored = collectorPath(line, identity);
+    const stored = collectorPath(line, identity, 'full');
     expect(stored.spliced).toBe(true);
     const doc = JSON.parse(stored.source!);
     expect(doc.host).toEqual({ boot: { id: 'boot-1' }, name: 'real-host' });
@@ -223,6 +223,23 @@ describe('canonical form', () => {
     expect(doc.event).toEqual({
       id: deriveEventId('i-0abc', 'fp-/var/log/app.log', 0),
       ingested: ingestedAt,
+    });
+    expect(doc.kiln).toEqual({ kind: 'log', log: { fingerprint: 'fp-/var/log/app.log' } });
+  });
+
+  it('stores a lean line without the agent ids its _id is made of, under the same _id', () => {
+    const lean = collectorPath(line, identity, 'lean');
+    const full = collectorPath(line, identity, 'full');
+    expect(lean.spliced).toBe(true);
+    expect(lean.id).toBe(full.id);
+    expect(JSON.parse(lean.source!)).toEqual({
+      '@timestamp': ingestedAt,
+      message: 'GET / 200',
+      log: { file: { path: '/var/log/app.log' }, offset: 0 },
+      event: { ingested: ingestedAt },
+      cloud: { instance: { id: 'i-real' } },
+      host: { boot: { id: 'boot-1' }, name: 'real-host' },
+      kiln: { kind: 'log' },
     });
   });
 

@@ -181,4 +181,55 @@ describe('routing', () => {
     expect(item!.doc['@timestamp']).toBe('1970-01-01T00:00:00Z');
     expect((item!.doc.kiln as Record<string, unknown>).ingest).toEqual({ out_of_window: true });
   });
+
+  it("stores a lean log line without the agent's ids, and keeps what the line says of itself", () => {
+    const identity = testIdentity({ instanceId: 'i-1', hostname: 'web-1', agentId: 'agt_1', bakeId: 'b-1' });
+    const multiline = event({
+      log: { file: { path: '/var/log/app.log' }, offset: 7 },
+      kiln: { kind: 'log', log: { fingerprint: 'fp-1', multiline: true, lines: 3 } },
+    });
+    const journal = event({
+      agent: { type: 'kiln-agent', version: '0.1.0', id: 'i-1' },
+      event: { id: 'e2', created: at },
+      kiln: { kind: 'log', log: { journal: 'system' } },
+      systemd: { unit: 'nginx.service' },
+    });
+    const stamped = [multiline, journal].map((e) => stampIdentity(e, identity, ingested));
+    const [lean, leanJournal] = toBulkItems(stamped, names, 'i-1', window, now);
+    const [full, fullJournal] = toBulkItems(stamped, names, 'i-1', window, now, 'full');
+    expect(lean!.id).toBe(full!.id);
+    expect(leanJournal!.id).toBe(fullJournal!.id);
+    expect(lean!.doc).toEqual({
+      '@timestamp': at,
+      event: { ingested },
+      kiln: { kind: 'log', log: { multiline: true, lines: 3 }, bake: { id: 'b-1' } },
+      message: 'm',
+      log: { file: { path: '/var/log/app.log' }, offset: 7 },
+      cloud: { instance: { id: 'i-1' } },
+      host: { name: 'web-1' },
+    });
+    expect(leanJournal!.doc).toEqual({
+      '@timestamp': at,
+      event: { created: at, ingested },
+      kiln: { kind: 'log', log: { journal: 'system' }, bake: { id: 'b-1' } },
+      message: 'm',
+      systemd: { unit: 'nginx.service' },
+      cloud: { instance: { id: 'i-1' } },
+      host: { name: 'web-1' },
+    });
+    expect(full!.doc.agent).toEqual({ id: 'agt_1' });
+    expect(full!.doc.event).toEqual({ id: 'e1', ingested });
+    expect(fullJournal!.doc.agent).toEqual({ type: 'kiln-agent', version: '0.1.0', id: 'agt_1' });
+  });
+
+  it('stores every other kind with its ids, lean or not', () => {
+    const lifecycle = stampIdentity(
+      event({ kiln: { kind: 'lifecycle', lifecycle: { phase: 'start' } } }),
+      testIdentity({ instanceId: 'i-1', agentId: 'agt_1' }),
+      ingested,
+    );
+    const [item] = toBulkItems([lifecycle], names, 'i-1', window, now);
+    expect(item!.doc.agent).toEqual({ id: 'agt_1' });
+    expect(item!.doc.event).toEqual({ id: 'e1', ingested });
+  });
 });
