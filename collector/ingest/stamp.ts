@@ -8,7 +8,7 @@
  * window, else by the day it arrived (an instance cannot create indices for any day it likes).
  *
  * Log lines carry the lean identity by default (`logIdentity: lean`): `cloud.instance.id`,
- * `cloud.image.id`, `host.name`, `agent.*` and `kiln.bake.id`, enough to find, filter and group
+ * `cloud.image.id`, `host.name` and `kiln.bake.id`, enough to find, filter and group
  * them by instance, image and bake. What is constant per instance (provider, account, region,
  * zone, machine type, and `host.image.id`, the same value as `cloud.image.id`) is stamped on
  * facts, drift and lifecycle documents and kept in the registry, not on every line, where it
